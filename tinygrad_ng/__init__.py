@@ -1,0 +1,71 @@
+"""tinygrad_ng: a small reverse-mode autograd engine on NumPy, for learning and checking the
+math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventions).
+
+>>> import tinygrad_ng as tg
+>>> W = tg.Tensor([[0.5, -0.5]], requires_grad=True, name="W")
+>>> X = tg.Tensor([[1.0, 2.0], [3.0, 4.0]])
+>>> A = (W @ X).sigmoid()
+>>> tg.binary_cross_entropy(A, [[1, 0]]).backward()
+>>> W.grad.shape
+(1, 2)
+"""
+
+from . import functional
+from .autograd import detect_anomaly, grad
+from .errors import (
+    AnomalyError,
+    ArgumentError,
+    DTypeError,
+    GradcheckError,
+    GraphError,
+    InplaceError,
+    SerializationError,
+    ShapeError,
+    TensorIndexError,
+    TinygradError,
+)
+from .functional import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    concatenate,
+    cross_entropy,
+    maximum,
+    minimum,
+    mse_loss,
+    stack,
+    where,
+)
+from .ops import REGISTRY
+from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "functional",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "REGISTRY",
+    "concatenate",
+    "stack",
+    "where",
+    "maximum",
+    "minimum",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "mse_loss",
+    "TinygradError",
+    "ShapeError",
+    "ArgumentError",
+    "DTypeError",
+    "TensorIndexError",
+    "GraphError",
+    "InplaceError",
+    "AnomalyError",
+    "GradcheckError",
+    "SerializationError",
+]

@@ -1,0 +1,651 @@
+"""The Tensor: a NumPy array that records, as ops run on it, the graph that backward walks.
+
+A tensor made by an op while gradients are enabled and one of its inputs requires grad holds
+its *context* ``_ctx = (op, parents, attrs, versions, trace)``: the registered op, the input
+tensors in order, the op's keyword attributes (axis, exponent...), the inputs' version counters
+when the op ran (to detect later in-place edits) and, under :func:`detect_anomaly`, where in the
+user's code the op was called. Leaves and constants have ``_ctx = None``.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+import operator
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from .errors import AnomalyError, DTypeError, ShapeError, TensorIndexError, shape_str
+
+if TYPE_CHECKING:
+    from .ops import Op
+
+ArrayLike = Any  # ndarray, nested list, Python or NumPy scalar, or Tensor
+Shape = tuple[int, ...]
+F = TypeVar("F", bound=Callable[..., Any])
+
+_DEFAULT_DTYPE = np.dtype(np.float64)
+
+
+class _Mode(threading.local):
+    """Per-thread switches: whether ops record the graph, and whether anomaly checks run."""
+
+    grad_enabled = True
+    anomaly = False
+
+
+_mode = _Mode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops run now (in this thread) record the graph."""
+    return _mode.grad_enabled
+
+
+class _SetGradMode:
+    enabled: bool = True
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._saved.append(_mode.grad_enabled)
+        _mode.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.grad_enabled = self._saved.pop()
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_SetGradMode):
+    """Context manager and decorator: ops inside record nothing (per thread).
+
+    >>> from tinygrad_ng import Tensor, no_grad
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+
+    enabled = False
+
+
+class enable_grad(_SetGradMode):
+    """Context manager and decorator that turns recording back on inside :class:`no_grad`."""
+
+    enabled = True
+
+
+def _to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
+    """A fresh ndarray from user data, with tinygrad_ng's dtype rules and clear errors."""
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        try:
+            arr = np.array(data)
+        except ValueError as e:  # ragged nested lists
+            raise ShapeError(f"Tensor: cannot make an array from {type(data).__name__}: {e}") from None
+        if dtype is None and arr.dtype.kind in "biuf":
+            arr = arr.astype(_DEFAULT_DTYPE)  # Python data is float64 by default
+    if arr.dtype.kind not in "biuf":
+        raise DTypeError(
+            f"Tensor: unsupported dtype {arr.dtype} (from {type(data).__name__}); "
+            "tensors hold bool, integer or floating-point numbers"
+        )
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "biuf":
+            raise DTypeError(f"Tensor: unsupported dtype {dtype}")
+        return np.array(arr, dtype=dtype, copy=True)
+    return np.array(arr, copy=True)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
+
+    Args:
+        data: an ndarray, a nested list, a Python or NumPy scalar, or another Tensor. The data
+            is copied. Python data becomes float64; an ndarray keeps its dtype.
+        requires_grad: whether backward should compute ``.grad`` for this tensor. Only
+            floating-point tensors can require grad.
+        dtype: convert the data to this dtype.
+        name: a label shown in reprs, error messages and graph drawings.
+
+    >>> W = Tensor([[1.0, 2.0]], requires_grad=True, name="W")
+    >>> X = Tensor([[3.0], [4.0]])
+    >>> Z = W @ X
+    >>> Z.backward()
+    >>> W.grad
+    array([[3., 4.]])
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "name", "_ctx", "_version", "_retain", "__weakref__")
+    __array_priority__ = 1000
+
+    _data: np.ndarray
+    grad: np.ndarray | None
+    requires_grad: bool
+    name: str | None
+    _ctx: tuple[Op, tuple[Tensor, ...] | None, dict[str, Any] | None, tuple[int, ...], Any] | None
+    _version: int
+    _retain: bool
+
+    def __init__(
+        self,
+        data: ArrayLike,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        name: str | None = None,
+    ) -> None:
+        arr = _to_array(data, dtype)
+        if requires_grad and arr.dtype.kind != "f":
+            raise DTypeError(
+                f"Tensor: requires_grad=True needs a floating-point dtype, got {arr.dtype} "
+                f"{arr.shape}; convert first, e.g. Tensor(data, dtype=np.float64, requires_grad=True)"
+            )
+        if name is not None and not isinstance(name, str):
+            raise DTypeError(f"Tensor: name must be a str, got {type(name).__name__}")
+        self._data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._ctx = None
+        self._version = 0
+        self._retain = False
+
+    # ----------------------------------------------------------------- constructors
+    @classmethod
+    def zeros(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
+        """A tensor of zeros. ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``."""
+        return cls(np.zeros(_shape_arg(shape), dtype or _DEFAULT_DTYPE), requires_grad, name=name)
+
+    @classmethod
+    def ones(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
+        """A tensor of ones. ``Tensor.ones(2, 3)`` or ``Tensor.ones((2, 3))``."""
+        return cls(np.ones(_shape_arg(shape), dtype or _DEFAULT_DTYPE), requires_grad, name=name)
+
+    @classmethod
+    def randn(
+        cls,
+        *shape: Any,
+        seed: int | np.random.Generator | np.random.RandomState | None = None,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        name: str | None = None,
+    ) -> Tensor:
+        """Standard normal samples.
+
+        An int ``seed`` uses NumPy's legacy generator, so ``Tensor.randn(4, 2, seed=2)`` equals
+        the course's ``np.random.seed(2); np.random.randn(4, 2)``. A ``Generator`` or
+        ``RandomState`` is drawn from (and advanced); ``None`` draws from a fresh generator.
+
+        >>> Tensor.randn(2, 2, seed=1).shape
+        (2, 2)
+        """
+        rng = _rng(seed)
+        arr = rng.standard_normal(_shape_arg(shape))
+        return cls(np.asarray(arr, dtype=dtype or _DEFAULT_DTYPE), requires_grad, name=name)
+
+    @classmethod
+    def uniform(
+        cls,
+        *shape: Any,
+        low: float = 0.0,
+        high: float = 1.0,
+        seed: int | np.random.Generator | np.random.RandomState | None = None,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        name: str | None = None,
+    ) -> Tensor:
+        """Samples uniform on ``[low, high)``; ``seed`` as in :meth:`randn`."""
+        rng = _rng(seed)
+        arr = rng.uniform(low, high, _shape_arg(shape))
+        return cls(np.asarray(arr, dtype=dtype or _DEFAULT_DTYPE), requires_grad, name=name)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def data(self) -> np.ndarray:
+        """The values, as an ndarray (shared, not copied)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: ArrayLike) -> None:
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if self.requires_grad and arr.dtype.kind != "f":
+            raise DTypeError(f"Tensor.data: cannot set {arr.dtype} data on a tensor that requires grad")
+        self._data = arr
+        self._version += 1
+
+    @property
+    def shape(self) -> Shape:
+        """The shape, as a tuple of ints."""
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype."""
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an op that recorded the graph."""
+        return self._ctx is None
+
+    @property
+    def op(self) -> str | None:
+        """The name of the op that made this tensor, or None for a leaf."""
+        return None if self._ctx is None else self._ctx[0].name
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The op's inputs in order (empty for a leaf or a released graph)."""
+        return () if self._ctx is None else (self._ctx[1] or ())
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """The op's attributes (axis, exponent...), empty for a leaf."""
+        return {} if self._ctx is None else dict(self._ctx[2] or {})
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (all axes reversed), as NumPy's ``.T``."""
+        return _F.transpose(self)
+
+    def numpy(self) -> np.ndarray:
+        """The values as an ndarray (shared with the tensor)."""
+        return self._data
+
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor, as a Python number."""
+        if self._data.size != 1:
+            raise ShapeError(f"item: needs a tensor with one element, got shape {self.shape}")
+        return self._data.item()
+
+    def tolist(self) -> Any:
+        """The values as nested Python lists."""
+        return self._data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all() on .data"
+            )
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, precision=4, threshold=20, edgeitems=2, separator=", ", prefix="Tensor(")
+        extra = [f"shape={self.shape}", f"dtype={self.dtype}"]
+        if self.requires_grad:
+            extra.append("requires_grad=True")
+        if self._ctx is not None:
+            extra.append(f"op={self._ctx[0].name!r}")
+        if self.name is not None:
+            extra.append(f"name={self.name!r}")
+        return f"Tensor({body}, {', '.join(extra)})"
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, grad: ArrayLike = None, retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` that requires grad.
+
+        Args:
+            grad: the upstream gradient, same shape as this tensor; may be omitted only for a
+                one-element tensor (it is then 1).
+            retain_graph: keep the graph so backward can run through it again; otherwise the
+                arrays saved for backward are released as the walk passes them.
+            create_graph: record the backward pass itself, so the gradients are differentiable
+                (implies ``retain_graph``); use :func:`tinygrad_ng.grad` to get them as tensors.
+        """
+        _autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Clear ``.grad`` (set it to None)."""
+        self.grad = None
+
+    def retain_grad(self) -> Tensor:
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward; returns self."""
+        self._retain = True
+        return self
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut from the graph (it does not require grad)."""
+        t = constant(self._data)
+        t.name = self.name
+        return t
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; returns self."""
+        if self._ctx is not None:
+            raise DTypeError("requires_grad_: only leaf tensors can change requires_grad; use detach()")
+        if requires_grad and self._data.dtype.kind != "f":
+            raise DTypeError(f"requires_grad_: needs a floating-point dtype, got {self._data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def draw(self, **kwargs: Any) -> Any:
+        """Draw the graph that made this tensor; see :func:`tinygrad_ng.draw_graph`."""
+        from .viz import draw_graph
+
+        return draw_graph(self, **kwargs)
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other: ArrayLike) -> Tensor:
+        return _F.add(self, other)
+
+    def __radd__(self, other: ArrayLike) -> Tensor:
+        return _F.add(other, self)
+
+    def __sub__(self, other: ArrayLike) -> Tensor:
+        return _F.sub(self, other)
+
+    def __rsub__(self, other: ArrayLike) -> Tensor:
+        return _F.sub(other, self)
+
+    def __mul__(self, other: ArrayLike) -> Tensor:
+        return _F.mul(self, other)
+
+    def __rmul__(self, other: ArrayLike) -> Tensor:
+        return _F.mul(other, self)
+
+    def __truediv__(self, other: ArrayLike) -> Tensor:
+        return _F.div(self, other)
+
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
+        return _F.div(other, self)
+
+    def __pow__(self, other: ArrayLike) -> Tensor:
+        return _F.pow(self, other)
+
+    def __rpow__(self, other: ArrayLike) -> Tensor:
+        return _F.pow(other, self)
+
+    def __matmul__(self, other: ArrayLike) -> Tensor:
+        return _F.matmul(self, other)
+
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
+        return _F.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _F.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _F.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _F.getitem(self, index)
+
+    # Comparisons give constant boolean tensors (no gradient flows through them).
+    def __lt__(self, other: ArrayLike) -> Tensor:
+        return _F.compare(np.less, self, other)
+
+    def __le__(self, other: ArrayLike) -> Tensor:
+        return _F.compare(np.less_equal, self, other)
+
+    def __gt__(self, other: ArrayLike) -> Tensor:
+        return _F.compare(np.greater, self, other)
+
+    def __ge__(self, other: ArrayLike) -> Tensor:
+        return _F.compare(np.greater_equal, self, other)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return _F.compare(np.equal, self, other)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return _F.compare(np.not_equal, self, other)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """Let ``ndarray + Tensor`` and ``np.exp(t)`` dispatch to tinygrad_ng's ops."""
+        fn = _F._UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
+        if fn is None:
+            raise DTypeError(
+                f"NumPy {ufunc.__name__}.{method} is not supported on Tensor; "
+                "use the tinygrad_ng op, or call it on t.data for a constant result"
+            )
+        return fn(*inputs)
+
+    # ----------------------------------------------------------------- methods (delegate)
+    def exp(self) -> Tensor:
+        """Elementwise e**x."""
+        return _F.exp(self)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return _F.log(self)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return _F.sqrt(self)
+
+    def abs(self) -> Tensor:
+        """Elementwise absolute value."""
+        return _F.abs(self)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic sigmoid 1 / (1 + e**-x), stable for any x."""
+        return _F.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return _F.tanh(self)
+
+    def relu(self) -> Tensor:
+        """Elementwise max(x, 0); its derivative at exactly 0 is 0."""
+        return _F.relu(self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        """Elementwise x where x > 0, else slope * x."""
+        return _F.leaky_relu(self, slope)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        """Elementwise clamp to [low, high]."""
+        return _F.clip(self, low, high)
+
+    def maximum(self, other: ArrayLike) -> Tensor:
+        """Elementwise maximum with broadcasting."""
+        return _F.maximum(self, other)
+
+    def minimum(self, other: ArrayLike) -> Tensor:
+        """Elementwise minimum with broadcasting."""
+        return _F.minimum(self, other)
+
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (int, tuple, negative or None for all)."""
+        return _F.sum(self, axis, keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis``."""
+        return _F.mean(self, axis, keepdims)
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; ties share the gradient equally."""
+        return _F.max(self, axis, keepdims)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``; ties share the gradient equally."""
+        return _F.min(self, axis, keepdims)
+
+    def logsumexp(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """log(sum(exp(x))) over ``axis``, computed stably."""
+        return _F.logsumexp(self, axis, keepdims)
+
+    def softmax(self, axis: int = 0) -> Tensor:
+        """Softmax along ``axis`` (default 0: samples are columns, as in the course)."""
+        return _F.softmax(self, axis)
+
+    def log_softmax(self, axis: int = 0) -> Tensor:
+        """Log of the softmax along ``axis``, computed stably."""
+        return _F.log_softmax(self, axis)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same values in a new shape (``-1`` infers one dimension)."""
+        return _F.reshape(self, _shape_arg(shape))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute the axes (reverse them when none are given)."""
+        return _F.transpose(self, _shape_arg(axes) if axes else None)
+
+    def flatten(self) -> Tensor:
+        """The values as a 1-D tensor."""
+        return _F.flatten(self)
+
+    def expand_dims(self, axis: int) -> Tensor:
+        """Insert an axis of length 1 at ``axis``."""
+        return _F.expand_dims(self, axis)
+
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+        """Remove axes of length 1 (all of them, or those named)."""
+        return _F.squeeze(self, axis)
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        """Broadcast to ``shape`` as NumPy does."""
+        return _F.broadcast_to(self, _shape_arg(shape))
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy converted to ``dtype``; gradients flow back in this tensor's dtype."""
+        return _F.astype(self, dtype)
+
+
+def _shape_arg(shape: tuple[Any, ...]) -> Shape:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
+        raise ShapeError(f"a shape must be ints, got {shape!r}") from None
+
+
+def _rng(seed: int | np.random.Generator | np.random.RandomState | None) -> Any:
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, (np.random.Generator, np.random.RandomState)):
+        return seed
+    if isinstance(seed, numbers.Integral):
+        return np.random.RandomState(int(seed))
+    raise DTypeError(f"seed must be an int, a numpy Generator or RandomState, got {type(seed).__name__}")
+
+
+def _where_created() -> list[str]:
+    """The user's frames that led to the current op (library frames dropped), for anomaly mode."""
+    here = __file__.rsplit("/", 1)[0]
+    frames = [f for f in traceback.extract_stack()[:-2] if not f.filename.startswith(here)]
+    return traceback.format_list(frames[-3:])
+
+
+def constant(arr: np.ndarray) -> Tensor:
+    """Wrap an ndarray as a constant tensor, without copying (internal fast path)."""
+    t = Tensor.__new__(Tensor)
+    t._data = arr
+    t.grad = None
+    t.requires_grad = False
+    t.name = None
+    t._ctx = None
+    t._version = 0
+    t._retain = False
+    return t
+
+
+def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
+    """Run ``op`` forward on the parents' arrays and, when needed, record it in the graph.
+
+    This is the one place where tensors are made by ops: the forward result is wrapped, and the
+    context that backward needs is attached only when gradients are enabled and some parent
+    requires grad.
+    """
+    try:
+        out = op.forward(*[p._data for p in parents], **attrs)
+    except (ValueError, TypeError, IndexError) as e:
+        raise _op_error(op, parents, e) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    t = Tensor.__new__(Tensor)
+    t._data = out
+    t.grad = None
+    t.name = None
+    t._version = 0
+    t._retain = False
+    t.requires_grad = False
+    t._ctx = None
+    mode = _mode
+    if mode.grad_enabled:
+        for p in parents:
+            if p.requires_grad:
+                t.requires_grad = True
+                t._ctx = (
+                    op,
+                    parents,
+                    attrs,
+                    tuple([q._version for q in parents]),
+                    _where_created() if mode.anomaly else None,
+                )
+                break
+    if mode.anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
+        where = "".join(_where_created())
+        raise AnomalyError(
+            f"detect_anomaly: op {op.name!r} produced NaN or Inf in its output {out.shape} {out.dtype} "
+            f"from inputs {shape_str(*parents)}\ncalled at:\n{where}"
+        )
+    return t
+
+
+def _op_error(op: Op, parents: Sequence[Tensor], e: Exception) -> Exception:
+    """Re-raise NumPy's complaint as tinygrad_ng's error, naming the op and the operands."""
+    msg = f"{op.name}: {e} (operands {shape_str(*parents)})"
+    if isinstance(e, IndexError):
+        return TensorIndexError(msg)
+    if isinstance(e, TypeError):
+        return DTypeError(msg)
+    return ShapeError(msg)
+
+
+# The engine and the op functions import Tensor; they are bound here, after the class exists.
+from . import autograd as _autograd  # noqa: E402
+from . import functional as _F  # noqa: E402
