@@ -36,7 +36,7 @@ from .functional import (
     where,
 )
 from .ops import REGISTRY
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
+from .tensor import Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
 
 __version__ = "0.1.0"
 
@@ -47,6 +47,7 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
+    "name_scope",
     "detect_anomaly",
     "REGISTRY",
     "concatenate",

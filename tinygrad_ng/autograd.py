@@ -65,7 +65,7 @@ def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
 
 
 def _check_released(node: Tensor) -> None:
-    op, parents, _, versions, _ = node._ctx  # type: ignore[misc]
+    op, parents, _, versions, _, _ = node._ctx  # type: ignore[misc]
     if parents is None:
         raise GraphError(
             f"backward: the graph through op {op.name!r} (output {node.shape}) was already released "
@@ -84,7 +84,7 @@ def _check_released(node: Tensor) -> None:
 def _check_finite(node: Tensor, i: int, gp: Any) -> None:
     arr = gp._data if isinstance(gp, Tensor) else gp
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        op, parents, _, _, where = node._ctx  # type: ignore[misc]
+        op, parents, _, _, where, _ = node._ctx  # type: ignore[misc]
         raise AnomalyError(
             f"detect_anomaly: backward of op {op.name!r} produced NaN or Inf in the gradient of input {i} "
             f"(operands {shape_str(*parents)})\nthe op was called at:\n{''.join(where or [])}"
@@ -114,7 +114,7 @@ def _run(
         if g is None:
             continue
         _check_released(node)
-        op, parents, attrs, _, _ = node._ctx  # type: ignore[misc]
+        op, parents, attrs, _, _, scope = node._ctx  # type: ignore[misc]
         if create_graph:
             out, inputs = node, parents
         else:
@@ -135,7 +135,7 @@ def _run(
                 _check_finite(node, i, gp)
             _deliver(p, gp, grads, capture, create_graph, fresh=gp is not g)
         if not retain_graph:
-            node._ctx = (op, None, None, (), None)  # keep the op's name for messages
+            node._ctx = (op, None, None, (), None, scope)  # keep the op's name for messages
 
 
 def _deliver(

@@ -1,10 +1,11 @@
 """The Tensor: a NumPy array that records, as ops run on it, the graph that backward walks.
 
 A tensor made by an op while gradients are enabled and one of its inputs requires grad holds
-its *context* ``_ctx = (op, parents, attrs, versions, trace)``: the registered op, the input
-tensors in order, the op's keyword attributes (axis, exponent...), the inputs' version counters
-when the op ran (to detect later in-place edits) and, under :func:`detect_anomaly`, where in the
-user's code the op was called. Leaves and constants have ``_ctx = None``.
+its *context* ``_ctx = (op, parents, attrs, versions, trace, scope)``: the registered op, the
+input tensors in order, the op's keyword attributes (axis, exponent...), the inputs' version
+counters when the op ran (to detect later in-place edits), under :func:`detect_anomaly` where in
+the user's code the op was called, and the :func:`name_scope` it ran in (an nn module's dotted
+path, for graph drawings). Leaves and constants have ``_ctx = None``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class _Mode(threading.local):
 
     grad_enabled = True
     anomaly = False
+    scope: str | None = None
 
 
 _mode = _Mode()
@@ -86,6 +88,33 @@ class enable_grad(_SetGradMode):
     """Context manager and decorator that turns recording back on inside :class:`no_grad`."""
 
     enabled = True
+
+
+class name_scope:
+    """Context manager: ops recorded inside are tagged with ``name`` (nested scopes join with ".").
+
+    nn modules use it so graph drawings can group each layer's ops under the module's path.
+
+    >>> from tinygrad_ng import Tensor
+    >>> from tinygrad_ng.tensor import name_scope
+    >>> w = Tensor([1.0], requires_grad=True)
+    >>> with name_scope("layer1"):
+    ...     y = w * 2
+    >>> y.scope
+    'layer1'
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._saved: list[str | None] = []
+
+    def __enter__(self) -> None:
+        outer = _mode.scope
+        self._saved.append(outer)
+        _mode.scope = self.name if outer is None else f"{outer}.{self.name}"
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.scope = self._saved.pop()
 
 
 def _to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
@@ -140,7 +169,7 @@ class Tensor:
     grad: np.ndarray | None
     requires_grad: bool
     name: str | None
-    _ctx: tuple[Op, tuple[Tensor, ...] | None, dict[str, Any] | None, tuple[int, ...], Any] | None
+    _ctx: tuple[Op, tuple[Tensor, ...] | None, dict[str, Any] | None, tuple[int, ...], Any, str | None] | None
     _version: int
     _retain: bool
 
@@ -269,6 +298,11 @@ class Tensor:
     def attrs(self) -> dict[str, Any]:
         """The op's attributes (axis, exponent...), empty for a leaf."""
         return {} if self._ctx is None else dict(self._ctx[2] or {})
+
+    @property
+    def scope(self) -> str | None:
+        """The :class:`name_scope` the op that made this tensor ran in (None for leaves)."""
+        return None if self._ctx is None else self._ctx[5]
 
     @property
     def T(self) -> Tensor:
@@ -625,6 +659,7 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
                     attrs,
                     tuple([q._version for q in parents]),
                     _where_created() if mode.anomaly else None,
+                    mode.scope,
                 )
                 break
     if mode.anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
