@@ -163,6 +163,8 @@ def _matmul_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _matmul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
     if x.ndim == 2 and y.ndim == 2:  # the common case: dX = G Yᵀ
         return g @ y.T
+    if x.ndim == 1 and y.ndim == 1:  # dot product: dx = g y
+        return g * y
     if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n): dX = g ⊗ y
         g = g.reshape(g.shape + (1,))
         y = y.reshape((1, y.shape[0]))
@@ -179,6 +181,8 @@ def _matmul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
 def _matmul_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
     if x.ndim == 2 and y.ndim == 2:  # the common case: dY = Xᵀ G
         return x.T @ g
+    if x.ndim == 1 and y.ndim == 1:  # dot product: dy = g x
+        return g * x
     if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m): dY = x ⊗ g
         x = x.reshape((x.shape[0], 1))
         g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))

@@ -1,0 +1,346 @@
+"""Every registered op, checked against finite differences: first and second derivatives.
+
+``CASES`` gives each op in ``REGISTRY`` a test domain: a Hypothesis strategy drawing input
+arrays (random shapes, with NumPy broadcasting where the op broadcasts) and attributes, with
+values inside the op's domain and away from its kinks. Registering an op without a case here
+fails ``test_every_op_has_a_test_domain``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import tinygrad_ng as tg
+from tinygrad_ng.ops import REGISTRY
+from tinygrad_ng.tensor import Tensor, apply
+
+Draw = Callable[[st.DataObject], tuple[list[np.ndarray], dict[str, Any]]]
+
+EPS = 1e-6
+
+
+@dataclass
+class Case:
+    draw: Draw
+    rtol: float = 1e-5
+    atol: float = 1e-6
+
+
+def floats(lo: float, hi: float) -> st.SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+def array(data: st.DataObject, shape: tuple[int, ...], lo: float, hi: float) -> np.ndarray:
+    return data.draw(hnp.arrays(np.float64, shape, elements=floats(lo, hi)))
+
+
+def away_from_zero(data: st.DataObject, shape: tuple[int, ...], lo: float = 0.05, hi: float = 3.0) -> np.ndarray:
+    mag = array(data, shape, lo, hi)
+    sign = data.draw(hnp.arrays(np.bool_, shape))
+    return np.where(sign, mag, -mag)
+
+
+def shape(data: st.DataObject, min_dims: int = 0, max_dims: int = 3) -> tuple[int, ...]:
+    return data.draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=4))
+
+
+def two_shapes(data: st.DataObject, n: int = 2) -> tuple[tuple[int, ...], ...]:
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=n, min_dims=0, max_dims=3, max_side=4))
+    return shapes.input_shapes
+
+
+def distinct(data: st.DataObject, shape: tuple[int, ...]) -> np.ndarray:
+    """Values at least 0.1 apart (no ties), in random order."""
+    size = int(np.prod(shape))
+    perm = data.draw(st.permutations(range(size)))
+    return (np.array(perm, dtype=np.float64) * 0.1 - 0.05 * size).reshape(shape)
+
+
+def axis_arg(data: st.DataObject, ndim: int) -> tuple[int, ...] | None:
+    """A reduction axis in the ops' canonical form: None or a sorted tuple of non-negative ints."""
+    if ndim == 0:
+        return None
+    kind = data.draw(st.sampled_from(["none", "int", "tuple"]))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return (data.draw(st.integers(0, ndim - 1)),)
+    axes = data.draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
+    return tuple(sorted(axes))
+
+
+def unary(lo: float, hi: float, **attrs: Any) -> Draw:
+    def draw(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+        return [array(data, shape(data), lo, hi)], dict(attrs)
+
+    return draw
+
+
+def binary(x_range: tuple[float, float], y_range: tuple[float, float], y_nonzero: bool = False) -> Draw:
+    def draw(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+        sx, sy = two_shapes(data)
+        x = array(data, sx, *x_range)
+        y = away_from_zero(data, sy, *y_range) if y_nonzero else array(data, sy, *y_range)
+        return [x, y], {}
+
+    return draw
+
+
+def draw_kinked(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    return [away_from_zero(data, shape(data))], {}
+
+
+def draw_leaky(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    return [away_from_zero(data, shape(data))], {"slope": data.draw(floats(0.01, 0.5))}
+
+
+def draw_pow_scalar(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    exponent = data.draw(st.sampled_from([-2, -1, 0, 0.5, 1, 2, 2.5, 3]))
+    return [array(data, shape(data), 0.5, 2.0)], {"exponent": exponent}
+
+
+def draw_clip(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    low, high = data.draw(st.sampled_from([(-1.0, 1.0), (None, 0.5), (-0.5, None), (None, None)]))
+    x = array(data, shape(data), -2.0, 2.0)
+    for bound in (low, high):
+        if bound is not None:
+            x = np.where(np.abs(x - bound) < 0.01, x + 0.05, x)  # away from the kinks
+    return [x], {"low": low, "high": high}
+
+
+def draw_minmax(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    sx, sy = two_shapes(data)
+    x, y = array(data, sx, -2, 2), array(data, sy, -2, 2)
+    assume(np.all(np.abs(np.subtract(x, y)) > 1e-3))  # away from ties
+    return [x, y], {}
+
+
+def draw_where(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    sx, sy, sc = two_shapes(data, 3)
+    cond = data.draw(hnp.arrays(np.bool_, sc))
+    return [array(data, sx, -2, 2), array(data, sy, -2, 2)], {"cond": cond}
+
+
+def draw_matmul(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    n, k, m = (data.draw(st.integers(1, 4)) for _ in range(3))
+    kind = data.draw(st.sampled_from(["2d", "matvec", "vecmat", "vecvec", "batched", "batched-vec"]))
+    if kind == "2d":
+        sx, sy = (n, k), (k, m)
+    elif kind == "matvec":
+        sx, sy = (n, k), (k,)
+    elif kind == "vecmat":
+        sx, sy = (k,), (k, m)
+    elif kind == "vecvec":
+        sx, sy = (k,), (k,)
+    else:
+        bx, by = data.draw(
+            hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=2, max_side=3)
+        ).input_shapes
+        sx, sy = (*bx, n, k), (*by, k, m)
+        if kind == "batched-vec":
+            sx = (k,) if data.draw(st.booleans()) else sx
+            sy = (k,) if sx != (k,) else sy
+    return [array(data, sx, -2, 2), array(data, sy, -2, 2)], {}
+
+
+def draw_sum(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data)
+    return [array(data, s, -2, 2)], {"axis": axis_arg(data, len(s)), "keepdims": data.draw(st.booleans())}
+
+
+def draw_max(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data)
+    return [distinct(data, s)], {"axis": axis_arg(data, len(s)), "keepdims": data.draw(st.booleans())}
+
+
+def draw_reshape(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data)
+    size = int(np.prod(s))
+    target = data.draw(st.sampled_from([(size,), (-1, 1), (1, size), s[::-1]]))
+    return [array(data, s, -2, 2)], {"shape": target}
+
+
+def draw_transpose(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data)
+    return [array(data, s, -2, 2)], {"axes": tuple(data.draw(st.permutations(range(len(s)))))}
+
+
+def draw_broadcast_to(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    target = shape(data, min_dims=1)
+    drop = data.draw(st.integers(0, len(target)))
+    ones = data.draw(hnp.arrays(np.bool_, (len(target) - drop,)))
+    s = tuple(1 if one else n for one, n in zip(ones, target[drop:]))
+    return [array(data, s, -2, 2)], {"shape": target}
+
+
+def draw_index(data: st.DataObject, s: tuple[int, ...]) -> Any:
+    kind = data.draw(st.sampled_from(["int", "slice", "ints-repeated", "mask", "tuple"]))
+    if kind == "int":
+        return data.draw(st.integers(-s[0], s[0] - 1))
+    if kind == "slice":
+        start = data.draw(st.integers(0, s[0] - 1))
+        return slice(start, None, data.draw(st.integers(1, 2)))
+    if kind == "ints-repeated":
+        return np.array(data.draw(st.lists(st.integers(0, s[0] - 1), min_size=1, max_size=6)))
+    if kind == "mask":
+        return data.draw(hnp.arrays(np.bool_, s))
+    return (slice(None), *([0] * (len(s) - 1)))
+
+
+def draw_getitem(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data, min_dims=1)
+    return [array(data, s, -2, 2)], {"index": draw_index(data, s)}
+
+
+def draw_scatter(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data, min_dims=1)
+    index = draw_index(data, s)
+    g_shape = np.zeros(s)[index].shape
+    return [array(data, g_shape, -2, 2)], {"index": index, "shape": s}
+
+
+def draw_concatenate(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data, min_dims=1)
+    axis = data.draw(st.integers(0, len(s) - 1))
+    xs = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        si = list(s)
+        si[axis] = data.draw(st.integers(1, 3))
+        xs.append(array(data, tuple(si), -2, 2))
+    return xs, {"axis": axis}
+
+
+def draw_astype(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    return [array(data, shape(data), -2, 2)], {"dtype": np.dtype(np.float64)}
+
+
+def draw_bce_logits(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data)
+    return [array(data, s, -5, 5), array(data, s, 0, 1)], {}
+
+
+def draw_bce(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape(data)
+    return [array(data, s, 0.05, 0.95), array(data, s, 0, 1)], {"eps": float(np.finfo(np.float64).eps)}
+
+
+CASES: dict[str, Case] = {
+    "add": Case(binary((-2, 2), (-2, 2))),
+    "mul": Case(binary((-2, 2), (-2, 2))),
+    "div": Case(binary((-2, 2), (0.5, 2), y_nonzero=True)),
+    "neg": Case(unary(-2, 2)),
+    "pow": Case(binary((0.5, 2), (-2, 2))),
+    "pow_scalar": Case(draw_pow_scalar),
+    "exp": Case(unary(-3, 3)),
+    "log": Case(unary(0.1, 5)),
+    "sqrt": Case(unary(0.1, 5)),
+    "abs": Case(draw_kinked),
+    "sigmoid": Case(unary(-6, 6)),
+    "tanh": Case(unary(-3, 3)),
+    "relu": Case(draw_kinked),
+    "leaky_relu": Case(draw_leaky),
+    "clip": Case(draw_clip),
+    "maximum": Case(draw_minmax),
+    "minimum": Case(draw_minmax),
+    "where": Case(draw_where),
+    "matmul": Case(draw_matmul),
+    "sum": Case(draw_sum),
+    "max": Case(draw_max),
+    "logsumexp": Case(draw_sum),
+    "reshape": Case(draw_reshape),
+    "transpose": Case(draw_transpose),
+    "broadcast_to": Case(draw_broadcast_to),
+    "getitem": Case(draw_getitem),
+    "scatter": Case(draw_scatter),
+    "concatenate": Case(draw_concatenate),
+    "astype": Case(draw_astype),
+    "binary_cross_entropy_with_logits": Case(draw_bce_logits),
+    "binary_cross_entropy": Case(draw_bce),
+}
+
+
+def test_every_op_has_a_test_domain() -> None:
+    missing = sorted(set(REGISTRY) - set(CASES))
+    assert not missing, f"registered ops without a test domain in tests/test_ops.py CASES: {missing}"
+    assert not set(CASES) - set(REGISTRY), "CASES names ops that are not registered"
+
+
+def test_every_op_documents_its_rule() -> None:
+    for name, op in REGISTRY.items():
+        assert op.rule.strip() and "=" in op.rule, f"op {name!r} has no derivative rule text"
+
+
+def weights(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def numeric_gradient(f: Callable[[], float], x: np.ndarray) -> np.ndarray:
+    """Central differences of the scalar ``f()`` with respect to every element of ``x`` (in place)."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + EPS
+        up = f()
+        x[i] = old - EPS
+        down = f()
+        x[i] = old
+        grad[i] = (up - down) / (2 * EPS)
+    return grad
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@given(data=st.data())
+def test_vjp_matches_finite_differences(name: str, data: st.DataObject) -> None:
+    op, case = REGISTRY[name], CASES[name]
+    arrays, attrs = case.draw(data)
+    out_shape = op.forward(*arrays, **attrs).shape
+    r = weights(np.random.default_rng(0), out_shape)
+
+    inputs = [Tensor(a, requires_grad=True) for a in arrays]
+    loss = (apply(op, *inputs, **attrs) * r).sum()
+    loss.backward()
+
+    def f() -> float:
+        return float(np.sum(op.forward(*arrays, **attrs) * r))
+
+    for i, (x, t) in enumerate(zip(arrays, inputs)):
+        expected = numeric_gradient(f, x)
+        assert t.grad is not None and t.grad.shape == x.shape and t.grad.dtype == x.dtype
+        np.testing.assert_allclose(t.grad, expected, rtol=case.rtol, atol=case.atol, err_msg=f"{name} input {i}")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CASES if REGISTRY[n].twice_differentiable))
+@given(data=st.data())
+def test_second_derivative_matches_finite_differences(name: str, data: st.DataObject) -> None:
+    """Hessian-vector products from create_graph equal finite differences of the gradient."""
+    op, case = REGISTRY[name], CASES[name]
+    arrays, attrs = case.draw(data)
+    rng = np.random.default_rng(1)
+    r = weights(rng, op.forward(*arrays, **attrs).shape)
+    vs = [weights(rng, a.shape) for a in arrays]
+
+    def grad_dot_v(arrs: list[np.ndarray], create_graph: bool) -> tuple[Any, list[Tensor]]:
+        inputs = [Tensor(a, requires_grad=True) for a in arrs]
+        loss = (apply(op, *inputs, **attrs) * r).sum()
+        grads = tg.grad(loss, inputs, create_graph=create_graph)
+        s = sum(((g * v).sum() for g, v in zip(grads, vs)), start=Tensor(0.0))
+        return s, inputs
+
+    s, inputs = grad_dot_v(arrays, create_graph=True)
+    hvps = tg.grad(s, inputs, allow_unused=True) if s.requires_grad else [None] * len(inputs)
+
+    def f() -> float:
+        return float(grad_dot_v(arrays, create_graph=False)[0].item())
+
+    for i, (x, hvp) in enumerate(zip(arrays, hvps)):
+        expected = numeric_gradient(f, x)
+        got = np.zeros_like(x) if hvp is None else hvp.data
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=f"{name} input {i}")
