@@ -218,12 +218,24 @@ def clip(x: ArrayLike, low: float | None = None, high: float | None = None) -> T
 
 
 def maximum(x: ArrayLike, y: ArrayLike) -> Tensor:
-    """Elementwise maximum with broadcasting; on ties each side gets half the gradient."""
+    """Elementwise maximum with broadcasting; on ties each side gets half the gradient.
+
+    Shapes: ``x`` and ``y`` broadcast together; the result has the broadcast shape.
+
+    >>> maximum(Tensor([1.0, 5.0]), 3.0)
+    Tensor([3., 5.], shape=(2,), dtype=float64)
+    """
     return ops.MAXIMUM(*_pair(x, y))
 
 
 def minimum(x: ArrayLike, y: ArrayLike) -> Tensor:
-    """Elementwise minimum with broadcasting; on ties each side gets half the gradient."""
+    """Elementwise minimum with broadcasting; on ties each side gets half the gradient.
+
+    Shapes: ``x`` and ``y`` broadcast together; the result has the broadcast shape.
+
+    >>> minimum(Tensor([1.0, 5.0]), 3.0)
+    Tensor([1., 3.], shape=(2,), dtype=float64)
+    """
     return ops.MINIMUM(*_pair(x, y))
 
 
@@ -384,7 +396,14 @@ def getitem(x: ArrayLike, index: Any) -> Tensor:
 
 
 def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join tensors along an existing ``axis``."""
+    """Join tensors along an existing ``axis``.
+
+    Shapes: all tensors agree except along ``axis``, where the result's length is the sum.
+
+    >>> concatenate([Tensor([[1.0], [2.0]]), Tensor([[3.0], [4.0]])], axis=1)
+    Tensor([[1., 3.],
+            [2., 4.]], shape=(2, 2), dtype=float64)
+    """
     ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ShapeError("concatenate: needs at least one tensor")
@@ -399,7 +418,13 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
 
 
 def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new ``axis``."""
+    """Join tensors of equal shape along a new ``axis``.
+
+    Shapes: ``k`` tensors of shape ``s`` give a result with ``k`` inserted into ``s`` at ``axis``.
+
+    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], axis=1).shape
+    (2, 2)
+    """
     ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ShapeError("stack: needs at least one tensor")
@@ -464,6 +489,14 @@ def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, redu
     """Binary cross-entropy of ``sigmoid(logits)``, computed stably from the logits.
 
     Its gradient with respect to the logits is ``sigmoid(z) - y``: the course's ``dZ = A - Y``.
+
+    Shapes: ``logits`` and ``targets`` are the same shape, e.g. ``(1, m)``; the result is a
+    scalar for ``"mean"`` and ``"sum"``, the logits' shape for ``"none"``.
+
+    >>> Z = Tensor([[0.0, 2.0]], requires_grad=True)
+    >>> binary_cross_entropy_with_logits(Z, [[1, 0]]).backward()
+    >>> Z.grad  # (sigmoid(Z) - Y) / m
+    array([[-0.25      ,  0.44039854]])
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     z = as_tensor(logits)
@@ -516,7 +549,14 @@ def cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: int = 0, reduction
 
 
 def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: Reduction = "mean") -> Tensor:
-    """Squared error ``(pred - target) ** 2``, averaged (or summed) over all elements."""
+    """Squared error ``(pred - target) ** 2``, averaged (or summed) over all elements.
+
+    Shapes: ``pred`` and ``target`` are the same shape; the result is a scalar for ``"mean"``
+    and ``"sum"``, that shape for ``"none"``.
+
+    >>> mse_loss(Tensor([1.0, 2.0]), [1.0, 4.0]).item()
+    2.0
+    """
     _check_reduction(reduction, "mse_loss")
     p = as_tensor(pred)
     t = _targets(target, p, "mse_loss")

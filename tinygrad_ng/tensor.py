@@ -44,7 +44,14 @@ _mode = _Mode()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops run now (in this thread) record the graph."""
+    """Whether ops run now (in this thread) record the graph.
+
+    >>> is_grad_enabled()
+    True
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    """
     return _mode.grad_enabled
 
 
@@ -85,7 +92,16 @@ class no_grad(_SetGradMode):
 
 
 class enable_grad(_SetGradMode):
-    """Context manager and decorator that turns recording back on inside :class:`no_grad`."""
+    """Context manager and decorator that turns recording back on inside :class:`no_grad`.
+
+    >>> from tinygrad_ng import Tensor, enable_grad, no_grad
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = w * 2
+    >>> y.requires_grad
+    True
+    """
 
     enabled = True
 

@@ -1,0 +1,222 @@
+"""The documentation cannot rot: its code runs here.
+
+- Every fenced ``python`` block of README.md and docs/*.md runs, page by page, in order, in one
+  namespace per page, in a fresh temporary working directory.
+- A block may be preceded by an HTML comment that says what it needs:
+  ``<!-- requires: graphviz -->`` (the ``dot`` program), ``<!-- requires: data -->`` (the cat
+  data set) or ``<!-- no-run -->`` (it cannot run at all, e.g. it shows an interactive session).
+  Blocks whose needs are missing are skipped, except in CI, where they must run.
+- Every docstring example in the package runs (doctest over each ``tinygrad_ng`` module).
+- Every public function, class and method has a docstring.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import inspect
+import pkgutil
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import IN_CI, ROOT
+
+import tinygrad_ng
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DATA_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
+REQUIREMENTS = ("graphviz", "data")
+
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*$")
+_MARKER = re.compile(r"^\s*<!--\s*(no-run|requires:\s*[\w, ]+)\s*-->\s*$")
+
+
+@dataclass
+class Block:
+    """One fenced code block: its language, code, first line number and the marker before it."""
+
+    lang: str
+    code: str
+    line: int
+    marker: str | None
+
+
+def extract_blocks(text: str) -> list[Block]:
+    """The fenced code blocks of a Markdown text, in order (indented fences are dedented)."""
+    blocks: list[Block] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = _FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        indent, lang, start = m["indent"], m["lang"], i
+        body: list[str] = []
+        i += 1
+        while i < len(lines) and lines[i].strip() != "```":
+            body.append(lines[i][len(indent) :] if lines[i].startswith(indent) else lines[i].lstrip())
+            i += 1
+        if i == len(lines):
+            raise AssertionError(f"unclosed code fence opened at line {start + 1}")
+        marker = None
+        j = start - 1
+        while j >= 0 and not lines[j].strip():
+            j -= 1
+        if j >= 0 and (mm := _MARKER.match(lines[j])):
+            marker = mm[1].strip()
+        blocks.append(Block(lang, "\n".join(body) + "\n", start + 2, marker))
+        i += 1
+    return blocks
+
+
+def _needs(block: Block) -> set[str]:
+    if block.marker is None or block.marker == "no-run":
+        return set()
+    return {n.strip() for n in block.marker.split(":", 1)[1].split(",") if n.strip()}
+
+
+def _available() -> dict[str, bool]:
+    return {
+        "graphviz": shutil.which("dot") is not None and importlib.util.find_spec("graphviz") is not None,
+        "data": (DATA_DIR / "train_catvnoncat.h5").is_file(),
+    }
+
+
+# --------------------------------------------------------------------------- the extractor itself
+def test_extract_blocks_reads_language_line_and_marker() -> None:
+    text = "intro\n\n<!-- requires: data -->\n```python\nx = 1\n```\n\n- item\n\n    ```bash\n    ls\n    ```\n"
+    blocks = extract_blocks(text)
+    assert [(b.lang, b.code, b.line, b.marker) for b in blocks] == [
+        ("python", "x = 1\n", 5, "requires: data"),
+        ("bash", "ls\n", 11, None),
+    ]
+    assert _needs(blocks[0]) == {"data"}
+
+
+def test_extract_blocks_rejects_an_unclosed_fence() -> None:
+    with pytest.raises(AssertionError, match="unclosed code fence opened at line 1"):
+        extract_blocks("```python\nx = 1\n")
+
+
+def test_every_page_has_code_and_markers_are_known() -> None:
+    assert (ROOT / "README.md") in PAGES and len(PAGES) > 1
+    for page in PAGES:
+        for b in extract_blocks(page.read_text(encoding="utf-8")):
+            unknown = _needs(b) - set(REQUIREMENTS)
+            assert not unknown, f"{page.name}:{b.line}: unknown requirement {unknown}"
+            assert b.lang, f"{page.name}:{b.line}: give every code block a language (python, bash, text...)"
+    assert any(b.lang == "python" for b in extract_blocks((ROOT / "README.md").read_text(encoding="utf-8")))
+
+
+# --------------------------------------------------------------------------- the pages run
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocks = [b for b in extract_blocks(page.read_text(encoding="utf-8")) if b.lang == "python"]
+    if not blocks:
+        pytest.skip(f"{page.name} has no python blocks")
+    available = _available()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("TINYGRAD_NG_DATA", str(DATA_DIR))
+    namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
+    skipped: list[str] = []
+    ran = 0
+    for b in blocks:
+        where = f"{page.relative_to(ROOT)}:{b.line}"
+        if b.marker == "no-run":
+            skipped.append(f"{where} (no-run)")
+            continue
+        missing = sorted(n for n in _needs(b) if not available[n])
+        if missing and not IN_CI:
+            skipped.append(f"{where} (needs {', '.join(missing)})")
+            continue
+        np.random.seed(0)  # blocks that draw from the legacy global generator are reproducible
+        exec(compile(b.code, where, "exec"), namespace)
+        ran += 1
+    if skipped:
+        pytest.skip(f"ran {ran} blocks; skipped: {'; '.join(skipped)}")
+
+
+# --------------------------------------------------------------------------- docstring examples
+def _modules() -> list[str]:
+    names = ["tinygrad_ng"]
+    for info in pkgutil.iter_modules(tinygrad_ng.__path__):
+        if not info.name.startswith("_"):
+            names.append(f"tinygrad_ng.{info.name}")
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_docstring_examples_run(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    module = importlib.import_module(name)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(module, optionflags=flags, verbose=False, report=True)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples failed in {name}"
+
+
+# --------------------------------------------------------------------------- every public name documented
+def _public_names(module: object) -> list[str]:
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [
+            n
+            for n, obj in vars(module).items()
+            if not n.startswith("_") and getattr(obj, "__module__", None) == module.__name__  # type: ignore[attr-defined]
+        ]
+    return list(names)
+
+
+def _undocumented() -> list[str]:
+    missing: list[str] = []
+    seen: set[int] = set()
+    for name in _modules():
+        module = importlib.import_module(name)
+        for attr in _public_names(module):
+            obj = getattr(module, attr)
+            if id(obj) in seen or not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            seen.add(id(obj))
+            if not inspect.getdoc(obj):
+                missing.append(f"{name}.{attr}")
+            if inspect.isclass(obj):
+                for meth_name, member in vars(obj).items():
+                    if meth_name.startswith("_"):
+                        continue
+                    fn = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+                    if callable(fn) and not (fn.__doc__ or "").strip():
+                        missing.append(f"{name}.{attr}.{meth_name}")
+    return missing
+
+
+def test_every_public_callable_has_a_docstring() -> None:
+    missing = _undocumented()
+    assert not missing, "public callables without a docstring:\n  " + "\n  ".join(missing)
+
+
+def test_top_level_functions_show_an_example() -> None:
+    no_example = []
+    for attr in tinygrad_ng.__all__:
+        obj = getattr(tinygrad_ng, attr)
+        is_error = inspect.isclass(obj) and issubclass(obj, BaseException)
+        if (inspect.isfunction(obj) or inspect.isclass(obj)) and not is_error and ">>>" not in (obj.__doc__ or ""):
+            no_example.append(attr)
+    assert not no_example, "top-level names whose docstring has no example: " + ", ".join(no_example)
+
+
+def test_undocumented_walk_would_catch_a_bare_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    def bare(x):  # a public function with no docstring
+        return x
+
+    bare.__module__ = "tinygrad_ng.functional"
+    monkeypatch.setattr(tinygrad_ng.functional, "bare_for_test", bare, raising=False)
+    monkeypatch.setattr(
+        tinygrad_ng.functional, "__all__", [*tinygrad_ng.functional.__all__, "bare_for_test"], raising=True
+    )
+    assert "tinygrad_ng.functional.bare_for_test" in _undocumented()
