@@ -1,0 +1,346 @@
+"""Benchmark tinygrad_ng against the course's hand-written NumPy backprop and PyTorch eager.
+
+Run from the repository root::
+
+    python benchmarks/run.py            # the full benchmark (a few minutes)
+    python benchmarks/run.py --quick    # a fast smoke run (fewer rounds, shorter chains)
+
+Options: ``--workloads planar,cat4`` to choose workloads, ``--rounds N``, ``--no-torch``,
+``--no-memory``, ``--no-scaling``, ``--output FILE`` to also write the tables (Markdown).
+
+How it is fair: BLAS runs single-threaded for every implementation (the variables are set here,
+before NumPy is imported, and ``torch.set_num_threads(1)``); all implementations start from the
+same data and initial parameters; their costs and gradients are checked equal before anything
+is timed; the implementations are interleaved, in a rotating order, over several rounds; each
+time is the median over rounds and each ratio is the median of the per-round ratios to the NumPy
+reference measured in the same round. Peak memory is the RSS high-water mark (``VmHWM``) of a
+fresh process per implementation and workload, which loads the data, builds the model and runs
+a few training steps.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # before NumPy (or torch) is imported, here and in child processes
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # the workload modules, and tinygrad_ng from this checkout
+
+import numpy as np  # noqa: E402
+import workloads as wl  # noqa: E402
+
+# Targets of issue 6: the tinygrad_ng / NumPy time ratio must not exceed these.
+TIME_TARGETS = {"planar": 1.3, "logreg": 1.03, "cat4": 1.03, "cat4-batch64": 1.3, "wide": 1.03}
+MEMORY_TARGET = 1.1
+
+
+# --------------------------------------------------------------------------- timing
+def check_gradients(impls: list[wl.Impl], dtype: np.dtype) -> None:
+    """Raise if any implementation's cost or gradients differ from the reference's."""
+    rtol = 1e-7 if dtype == np.float64 else 1e-3
+    ref_cost, ref_grads = impls[0].gradients()
+    for impl in impls[1:]:
+        cost, grads = impl.gradients()
+        if not np.isclose(cost, ref_cost, rtol=rtol):
+            raise AssertionError(f"{impl.name}: cost {cost} differs from the reference's {ref_cost}")
+        for layer, (mine, theirs) in enumerate(zip(grads, ref_grads), start=1):
+            for what, a, b in zip(("dW", "db"), mine, theirs):
+                scale = np.abs(b).max() or 1.0
+                if a.shape != b.shape or a.dtype != b.dtype or not np.allclose(a, b, rtol=rtol, atol=rtol * scale):
+                    raise AssertionError(f"{impl.name}: {what}{layer} differs from the reference's")
+
+
+def calibrate(impl: wl.Impl, seconds: float) -> int:
+    """How many steps take about ``seconds``."""
+    t = time.perf_counter()
+    impl.step()
+    once = max(time.perf_counter() - t, 1e-6)
+    return max(1, round(seconds / once))
+
+
+def time_interleaved(impls: list[wl.Impl], rounds: int, seconds: float) -> dict[str, list[float]]:
+    """Seconds per step of each implementation, per round; the order rotates each round."""
+    reps = {impl.name: calibrate(impl, seconds) for impl in impls}
+    times: dict[str, list[float]] = {impl.name: [] for impl in impls}
+    for r in range(rounds):
+        for k in range(len(impls)):
+            impl = impls[(r + k) % len(impls)]
+            n = reps[impl.name]
+            t = time.perf_counter()
+            for _ in range(n):
+                impl.step()
+            times[impl.name].append((time.perf_counter() - t) / n)
+    return times
+
+
+def bench_workloads(names: list[str] | None, impl_names: list[str], rounds: int, seconds: float) -> list[dict]:
+    rows = []
+    for w in wl.make_workloads(names):
+        impls = [wl.IMPLS[name](w) for name in impl_names]
+        check_gradients(impls, w.dtype)
+        times = time_interleaved(impls, rounds, seconds)
+        ref = np.array(times["numpy"])
+        row = {"workload": w.name, "description": w.description, "data": w.data_source, "times": {}, "ratios": {}}
+        for name, ts in times.items():
+            row["times"][name] = float(np.median(ts))
+            row["ratios"][name] = float(np.median(np.array(ts) / ref))
+        rows.append(row)
+        print(f"  {w.name}: " + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in row["times"].items()), flush=True)
+    return rows
+
+
+# --------------------------------------------------------------------------- memory
+def _status_kb(key: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{key} not found in /proc/self/status")
+
+
+def memory_child(workload: str, impl_name: str, steps: int) -> None:
+    """Run in a fresh process: build the model, train ``steps`` epochs, print the memory as JSON."""
+    w = wl.make_workloads([workload])[0]
+    impl = wl.IMPLS[impl_name](w)
+    if impl_name != "numpy":
+        w.batches = []  # the implementation holds its own copy of the data (tinygrad_ng) or a view (torch)
+    gc.collect()
+    try:  # reset the high-water mark, so the peak is that of training, not of loading the data
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+    before = _status_kb("VmRSS")
+    for _ in range(steps):
+        impl.step()
+    print(json.dumps({"peak_kb": _status_kb("VmHWM"), "before_kb": before}))
+
+
+def measure_memory(workload: str, impl_name: str, steps: int = 3) -> dict[str, int] | None:
+    if not Path("/proc/self/status").exists():
+        return None
+    cmd = [sys.executable, __file__, "--memory-child", workload, impl_name, str(steps)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench_memory(names: list[str], impl_names: list[str]) -> list[dict]:
+    rows = []
+    for name in names:
+        row: dict = {"workload": name}
+        for impl in impl_names:
+            row[impl] = measure_memory(name, impl)
+        rows.append(row)
+        peaks = ", ".join(f"{k} {v['peak_kb'] / 1024:.0f} MB" for k, v in row.items() if k != "workload")
+        print(f"  memory {name}: {peaks}", flush=True)
+    return rows
+
+
+# --------------------------------------------------------------------------- scaling
+def chain_backward(n: int, impl: str, rounds: int) -> float:
+    """Median seconds per node of backward through a chain of ``n`` tanh ops."""
+    times = []
+    for _ in range(rounds):
+        if impl == "torch":
+            import torch
+
+            x = torch.full((4,), 0.5, dtype=torch.float64, requires_grad=True)
+            y = x
+            for _ in range(n):
+                y = torch.tanh(y)
+            loss = y.sum()
+        else:
+            import tinygrad_ng as tg
+
+            x = tg.Tensor(np.full(4, 0.5), requires_grad=True)
+            y = x
+            for _ in range(n):
+                y = y.tanh()
+            loss = y.sum()
+        t = time.perf_counter()
+        loss.backward()
+        times.append((time.perf_counter() - t) / n)
+        del x, y, loss
+    return float(np.median(times))
+
+
+def bench_chains(lengths: list[int], impl_names: list[str], rounds: int) -> list[dict]:
+    rows = []
+    for n in lengths:
+        row = {"nodes": n}
+        for impl in impl_names:
+            if impl != "numpy":
+                row[impl] = chain_backward(n, impl, rounds)
+        rows.append(row)
+        print(f"  chain {n}: " + ", ".join(f"{k} {v * 1e6:.2f} us/node" for k, v in row.items() if k != "nodes"))
+    return rows
+
+
+def bench_depth(depths: list[int], impl_names: list[str], rounds: int, seconds: float) -> list[dict]:
+    """Forward + backward (no update) of a width-64 ReLU MLP on m = 64 as the depth grows."""
+    rows = []
+    rng = np.random.RandomState(0)
+    X = rng.randn(64, 64)
+    Y = (rng.rand(1, 64) < 0.5).astype(np.float64)
+    for depth in depths:
+        dims = [64] * depth + [1]
+        w = wl.Workload(f"mlp{depth}", "", dims, "relu", [(X, Y)], wl.init_params(dims, 0, "sqrt"), 0.0)
+        impls = [wl.IMPLS[name](w) for name in impl_names]
+        for impl in impls:  # time forward + backward only: gradients() does no update
+            impl.step = impl.gradients  # type: ignore[method-assign]
+        check_gradients(impls, w.dtype)
+        times = time_interleaved(impls, rounds, seconds)
+        ref = np.array(times["numpy"])
+        row = {"layers": depth}
+        for name, ts in times.items():
+            row[name] = (float(np.median(ts)), float(np.median(np.array(ts) / ref)))
+        rows.append(row)
+        print(f"  depth {depth}: " + ", ".join(f"{k} {v[0] * 1e6:.0f} us" for k, v in row.items() if k != "layers"))
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas_str = f"{blas.get('name')} {blas.get('version')}"
+    except Exception:  # the layout of show_config differs across NumPy versions
+        blas_str = "unknown"
+    info = {
+        "date": datetime.date.today().isoformat(),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "blas": blas_str + " (1 thread)",
+    }
+    if wl.torch_available():
+        import torch
+
+        info["torch"] = torch.__version__ + " (1 thread)"
+    return info
+
+
+def fmt_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def report(info: dict, time_rows: list, mem_rows: list, chain_rows: list, depth_rows: list, impls: list[str]) -> str:
+    out = ["Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), ""]
+    others = [i for i in impls if i != "numpy"]
+    if time_rows:
+        header = ["workload", "numpy (ms)"] + [f"{i} (ms)" for i in others] + [f"{i} / numpy" for i in others]
+        header += ["target", "met"]
+        rows = []
+        for r in time_rows:
+            target = TIME_TARGETS.get(r["workload"])
+            ratio = r["ratios"]["tinygrad_ng"]
+            cells = [r["description"], f"{r['times']['numpy'] * 1e3:.3f}"]
+            cells += [f"{r['times'][i] * 1e3:.3f}" for i in others] + [f"{r['ratios'][i]:.3f}x" for i in others]
+            cells += [f"<= {target}x" if target else "", ("yes" if ratio <= target else "NO") if target else ""]
+            rows.append(cells)
+        out += ["Training step (forward, cost, backward, SGD update), medians over rounds:", ""]
+        out += [fmt_table(header, rows)]
+        sources = sorted({r["data"] for r in time_rows})
+        out += ["", "Data: " + ", ".join(sources) + ".", ""]
+    if mem_rows:
+        header = ["workload"] + [f"{i} peak (MB)" for i in impls] + [f"{i} / numpy" for i in others]
+        header += ["step growth numpy / tinygrad_ng (MB)", "met"]
+        rows = []
+        for r in mem_rows:
+            ref = r["numpy"]["peak_kb"]
+            cells = [r["workload"]] + [f"{r[i]['peak_kb'] / 1024:.1f}" for i in impls]
+            cells += [f"{r[i]['peak_kb'] / ref:.3f}x" for i in others]
+            grow = [(r[i]["peak_kb"] - r[i]["before_kb"]) / 1024 for i in ("numpy", "tinygrad_ng")]
+            cells += [f"{grow[0]:.1f} / {grow[1]:.1f}"]
+            cells += ["yes" if r["tinygrad_ng"]["peak_kb"] / ref <= MEMORY_TARGET else "NO"]
+            rows.append(cells)
+        out += [f"Peak memory (RSS high-water mark of a fresh process; target <= {MEMORY_TARGET}x):", ""]
+        out += [fmt_table(header, rows), ""]
+    if chain_rows:
+        header = ["chain length"] + [f"{i} backward (us/node)" for i in others]
+        rows = [[f"{r['nodes']:,}"] + [f"{r[i] * 1e6:.2f}" for i in others] for r in chain_rows]
+        per = [r["tinygrad_ng"] for r in chain_rows]
+        out += ["Backward time per node, chain of tanh ops on a (4,) tensor:", "", fmt_table(header, rows)]
+        out += ["", f"tinygrad_ng longest / shortest chain, per node: {per[-1] / per[0]:.2f}x (target <= 2x)", ""]
+    if depth_rows:
+        header = ["layers"] + [f"{i} (us)" for i in impls] + [f"{i} / numpy" for i in others]
+        rows = []
+        for r in depth_rows:
+            cells = [str(r["layers"])] + [f"{r[i][0] * 1e6:.0f}" for i in impls] + [f"{r[i][1]:.2f}x" for i in others]
+            rows.append(cells)
+        out += ["Forward + backward, ReLU MLP of width 64, m = 64, as the depth grows:", ""]
+        out += [fmt_table(header, rows), ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="few rounds, short timings, short chains")
+    ap.add_argument("--workloads", help="comma-separated: planar,logreg,cat4,cat4-batch64,wide")
+    ap.add_argument("--rounds", type=int, help="timing rounds (default 15, quick 3)")
+    ap.add_argument("--no-torch", action="store_true", help="leave out PyTorch even when it is installed")
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
+    ap.add_argument("--no-scaling", action="store_true", help="skip the chain and depth scaling runs")
+    ap.add_argument("--output", type=Path, help="also write the tables (Markdown) to this file")
+    ap.add_argument("--memory-child", nargs=3, metavar=("WORKLOAD", "IMPL", "STEPS"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory_child:
+        workload, impl, steps = args.memory_child
+        memory_child(workload, impl, int(steps))
+        return 0
+
+    names = args.workloads.split(",") if args.workloads else None
+    impls = ["numpy", "tinygrad_ng"] + (["torch"] if wl.torch_available() and not args.no_torch else [])
+    rounds = args.rounds or (3 if args.quick else 15)
+    seconds = 0.02 if args.quick else 0.25
+    info = machine()
+    print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+
+    time_rows = bench_workloads(names, impls, rounds, seconds)
+    mem_rows = []
+    if not args.no_memory:
+        mem_names = [r["workload"] for r in time_rows]
+        if args.quick:
+            mem_names = mem_names[:1]
+        mem_rows = bench_memory(mem_names, impls)
+    chain_rows: list = []
+    depth_rows: list = []
+    if not args.no_scaling:
+        lengths = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+        chain_rows = bench_chains(lengths, impls, 1 if args.quick else 5)
+        depths = [2, 8] if args.quick else [2, 4, 8, 16, 32, 64]
+        depth_rows = bench_depth(depths, impls, rounds, seconds)
+
+    text = report(info, time_rows, mem_rows, chain_rows, depth_rows, impls)
+    print()
+    print(text)
+    if args.output:
+        tmp = args.output.with_name(args.output.name + ".tmp")
+        tmp.write_text(text + "\n")
+        tmp.replace(args.output)  # atomic: never a half-written file
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
