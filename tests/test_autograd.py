@@ -1,0 +1,369 @@
+"""The backward walk: hand-picked graphs the per-op property tests do not reach."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_ng as tg
+from tinygrad_ng import GraphError, ShapeError, Tensor, no_grad, ops
+from tinygrad_ng import functional as F
+
+
+def leaf(values: object, dtype: object = None) -> Tensor:
+    return Tensor(values, requires_grad=True, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- graph shapes
+def test_fan_out_a_plus_a_counts_both_edges() -> None:
+    a = leaf([1.0, -2.0])
+    (a + a).sum().backward()
+    np.testing.assert_array_equal(a.grad, [2.0, 2.0])
+
+
+def test_a_times_a_is_product_rule() -> None:
+    a = leaf([3.0, -1.5])
+    (a * a).sum().backward()
+    np.testing.assert_array_equal(a.grad, 2 * a.data)
+
+
+def test_diamond_accumulates_both_paths() -> None:
+    x = leaf(2.0)
+    b = x * 3.0
+    c = x.exp()
+    (b * c).backward()  # d/dx [3x e^x] = 3 e^x + 3x e^x
+    assert x.grad == pytest.approx(3 * np.exp(2.0) * (1 + 2.0))
+
+
+def test_leaf_used_by_two_losses_accumulates_across_calls() -> None:
+    w = leaf([1.0, 2.0])
+    (w * 3.0).sum().backward()
+    (w**2).sum().backward()
+    np.testing.assert_array_equal(w.grad, [3.0 + 2.0, 3.0 + 4.0])
+    w.zero_grad()
+    assert w.grad is None
+
+
+def test_gradients_of_two_leaves_are_not_aliased() -> None:
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    (a + b).sum().backward()
+    a.grad *= 10  # editing one gradient must not change the other
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+
+
+def test_upstream_gradient_array_is_not_aliased_into_grad() -> None:
+    a = leaf([1.0, 2.0])
+    g = np.array([5.0, 6.0])
+    (a + 0.0).backward(g)
+    a.grad += 1
+    np.testing.assert_array_equal(g, [5.0, 6.0])
+
+
+def test_unused_branch_gets_no_gradient() -> None:
+    x, y = leaf(1.0), leaf(2.0)
+    _ = y * 2  # recorded but not part of the loss
+    (x * 3).backward()
+    assert y.grad is None and x.grad == 3.0
+
+
+def test_chain_of_100k_ops_backprops_without_recursion() -> None:
+    x = leaf(0.5)
+    y = x
+    for i in range(100_000):
+        y = y * 1.0 if i % 2 else y + 1.0
+    y.backward()
+    assert y.item() == pytest.approx(0.5 + 50_000)
+    assert x.grad == 1.0
+
+
+def test_deep_composite_graph_matches_closed_form() -> None:
+    x = leaf(0.3)
+    y = x
+    for _ in range(2_000):
+        y = y.tanh() * 0.9 + 0.05
+    y.backward()
+    # the same derivative by forward-mode chain rule in plain Python
+    v, d = 0.3, 1.0
+    for _ in range(2_000):
+        t = np.tanh(v)
+        d *= (1 - t * t) * 0.9
+        v = t * 0.9 + 0.05
+    assert x.grad == pytest.approx(d, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- broadcasting
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [((3, 1), np.full((3, 1), 4.0)), ((1, 4), np.full((1, 4), 3.0)), ((4,), np.full(4, 3.0)), ((), 12.0)],
+)
+def test_broadcast_gradient_is_summed_back(shape: tuple[int, ...], expected: object) -> None:
+    b = leaf(np.ones(shape))
+    z = Tensor(np.arange(12.0).reshape(3, 4)) + b
+    z.sum().backward()
+    assert b.grad.shape == shape
+    np.testing.assert_array_equal(b.grad, expected)
+
+
+def test_course_bias_broadcast_db_is_row_sum() -> None:
+    rng = np.random.default_rng(0)
+    W, b = leaf(rng.standard_normal((3, 2))), leaf(np.zeros((3, 1)))
+    X, G = rng.standard_normal((2, 5)), rng.standard_normal((3, 5))
+    (W @ X + b).backward(G)
+    np.testing.assert_allclose(b.grad, G.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(W.grad, G @ X.T)
+
+
+# --------------------------------------------------------------------------- what gets computed
+def test_matmul_skips_the_vjp_of_an_input_that_does_not_require_grad(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    vjp_x, vjp_y = ops.MATMUL.vjps
+
+    def spy(i, f):  # type: ignore[no-untyped-def]
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(i)
+            return f(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(ops.MATMUL, "vjps", (spy(0, vjp_x), spy(1, vjp_y)))
+    W, X = leaf(np.ones((2, 3))), Tensor(np.ones((3, 4)))
+    (W @ X).sum().backward()
+    assert calls == [0]  # dW only: W.T @ dZ is never formed
+    assert X.grad is None
+
+
+def test_no_grad_records_nothing() -> None:
+    w = leaf([1.0])
+    with no_grad():
+        y = w * 2
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+    assert not y.requires_grad and y.is_leaf and y.op is None
+
+
+def test_no_grad_as_decorator_and_enable_grad_inside() -> None:
+    w = leaf([1.0])
+
+    @no_grad()
+    def f() -> tuple[Tensor, Tensor]:
+        with tg.enable_grad():
+            inner = w * 2
+        return w * 3, inner
+
+    outer, inner = f()
+    assert not outer.requires_grad and inner.requires_grad
+
+
+def test_no_grad_is_per_thread() -> None:
+    w = leaf([1.0])
+    seen = {}
+    inside, done = threading.Event(), threading.Event()
+
+    def other() -> None:
+        inside.wait()
+        seen["other"] = (w * 2).requires_grad  # this thread never entered no_grad
+        done.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with no_grad():
+        inside.set()
+        done.wait(5)
+        seen["main"] = (w * 2).requires_grad
+    t.join()
+    assert seen == {"other": True, "main": False}
+
+
+def test_detach_cuts_the_graph() -> None:
+    w = leaf([2.0])
+    d = (w * 3).detach()
+    assert not d.requires_grad and d.is_leaf
+    (d * w).sum().backward()
+    np.testing.assert_array_equal(w.grad, [6.0])
+
+
+# --------------------------------------------------------------------------- graph lifetime
+def test_second_backward_without_retain_graph_is_a_clear_error() -> None:
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    loss.backward()
+    with pytest.raises(GraphError, match="retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward_that_accumulates() -> None:
+    w = leaf([1.0, 2.0])
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, 2 * 2 * w.data)
+
+
+def test_backward_releases_intermediate_arrays() -> None:
+    w = leaf(np.ones(1000))
+    hidden = (w * 2).tanh()
+    ref = weakref.ref(hidden)
+    loss = hidden.sum()
+    del hidden
+    assert ref() is not None  # the graph keeps it alive for backward
+    loss.backward()
+    assert ref() is None  # released as soon as backward is past it
+    assert loss.parents == () and loss.op == "sum"
+
+
+def test_retain_grad_keeps_intermediate_gradient() -> None:
+    w = leaf([1.0, -1.0])
+    z = (w * 2).retain_grad()
+    z.relu().sum().backward()
+    np.testing.assert_array_equal(z.grad, [1.0, 0.0])
+    np.testing.assert_array_equal(w.grad, [2.0, 0.0])
+
+
+def test_training_step_graph_is_freed_without_the_gc() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        w = leaf(np.ones((3, 3)))
+        x = Tensor(np.ones((3, 4)))
+        refs = []
+        for _ in range(5):
+            a = (w @ x).relu()
+            refs.append(weakref.ref(a))
+            loss = a.sum()
+            loss.backward()
+            del a, loss
+        assert all(r() is None for r in refs)  # freed by reference counting alone
+    finally:
+        gc.enable()
+
+
+def test_inplace_edit_of_saved_input_is_detected() -> None:
+    w = leaf([1.0, 2.0])
+    x = Tensor([3.0, 4.0], name="x")
+    loss = (w * x).sum()
+    x.data = x.data * 2  # replaces the array the op saved
+    with pytest.raises(tg.InplaceError, match=r"'x'.*'mul'"):
+        loss.backward()
+
+
+# --------------------------------------------------------------------------- tg.grad
+def test_grad_returns_tensors_and_leaves_dot_grad_alone() -> None:
+    x = leaf([1.0, 2.0])
+    (g,) = tg.grad((x**2).sum(), x)
+    assert isinstance(g, Tensor)
+    np.testing.assert_array_equal(g.data, [2.0, 4.0])
+    assert x.grad is None
+
+
+def test_grad_of_intermediate() -> None:
+    x = leaf(3.0)
+    h = x * 2
+    (gh, gx) = tg.grad(h**2, [h, x])
+    assert gh.item() == 12.0 and gx.item() == 24.0
+
+
+def test_hessian_vector_product() -> None:
+    rng = np.random.default_rng(3)
+    x = leaf(rng.standard_normal(5))
+    v = rng.standard_normal(5)
+    (g,) = tg.grad((x**3).sum() + (x[:-1] * x[1:]).sum(), x, create_graph=True)
+    (hv,) = tg.grad((g * v).sum(), x)
+    hessian = np.diag(6 * x.data) + np.eye(5, k=1) + np.eye(5, k=-1)
+    np.testing.assert_allclose(hv.data, hessian @ v, rtol=1e-12)
+
+
+def test_third_derivative() -> None:
+    x = leaf(0.7)
+    y = x.sigmoid()
+    (d1,) = tg.grad(y, x, create_graph=True)
+    (d2,) = tg.grad(d1, x, create_graph=True)
+    (d3,) = tg.grad(d2, x)
+    s = 1 / (1 + np.exp(-0.7))
+    assert d3.item() == pytest.approx(s * (1 - s) * (1 - 6 * s + 6 * s * s), rel=1e-12)
+
+
+def test_grad_of_input_not_in_graph() -> None:
+    x, y = leaf(1.0), leaf(2.0)
+    with pytest.raises(GraphError, match="not part of the graph"):
+        tg.grad(x * 2, y)
+    assert tg.grad(x * 2, [x, y], allow_unused=True)[1] is None
+
+
+def test_backward_with_create_graph_then_grad_of_grad() -> None:
+    x = leaf(2.0)
+    y = x**3
+    y.backward(create_graph=True)
+    assert x.grad == 12.0
+    (d2,) = tg.grad(tg.grad(y, x, create_graph=True)[0], x)
+    assert d2.item() == 12.0
+
+
+# --------------------------------------------------------------------------- errors
+def test_backward_of_non_scalar_needs_grad() -> None:
+    w = leaf([1.0, 2.0])
+    with pytest.raises(ShapeError, match=r"shape \(2,\).*grad="):
+        (w * 2).backward()
+
+
+def test_backward_grad_of_wrong_shape() -> None:
+    w = leaf([1.0, 2.0])
+    with pytest.raises(ShapeError, match=r"\(3,\).*\(2,\)"):
+        (w * 2).backward(np.ones(3))
+
+
+def test_backward_on_tensor_without_grad() -> None:
+    with pytest.raises(GraphError, match="does not require grad"):
+        Tensor([1.0]).sum().backward()
+
+
+def test_matmul_shape_error_names_both_shapes() -> None:
+    with pytest.raises(ShapeError, match=r"matmul of \(2, 3\) and \(4, 5\)"):
+        leaf(np.ones((2, 3))) @ Tensor(np.ones((4, 5)))
+
+
+def test_broadcast_error_names_op_and_shapes() -> None:
+    with pytest.raises(ShapeError, match=r"add: .*\(2, 3\) float64 and \(4,\) float64"):
+        Tensor(np.ones((2, 3))) + Tensor(np.ones(4))
+
+
+def test_errors_subclass_builtins() -> None:
+    assert issubclass(ShapeError, ValueError)
+    assert issubclass(tg.DTypeError, TypeError)
+    assert issubclass(tg.TensorIndexError, IndexError)
+    assert issubclass(GraphError, RuntimeError)
+    with pytest.raises(IndexError, match="getitem"):
+        Tensor([1.0, 2.0])[5]
+
+
+# --------------------------------------------------------------------------- dtypes through backward
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_dtype_preserved_forward_and_backward(dtype: type) -> None:
+    W = leaf(np.ones((2, 3)), dtype=dtype)
+    b = leaf(np.zeros((2, 1)), dtype=dtype)
+    X = np.ones((3, 4), dtype=dtype)
+    A = (W @ X + b).tanh() * 2.0 + np.float64(1.0)  # Python and NumPy scalars must not upcast
+    loss = F.mean(A**2) / 3 - F.log_softmax(A, axis=0).sum() * 0.5
+    assert A.dtype == dtype and loss.dtype == dtype
+    loss.backward()
+    assert W.grad.dtype == dtype and b.grad.dtype == dtype
+
+
+def test_integer_targets_do_not_upcast_float32() -> None:
+    A = leaf(np.full((1, 4), 0.5), dtype=np.float32)
+    loss = tg.binary_cross_entropy(A, np.array([[1, 0, 1, 0]]))
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert A.grad.dtype == np.float32
+
+
+def test_mixed_float_precisions_promote_like_numpy() -> None:
+    a = leaf(np.ones(2), dtype=np.float32)
+    b = leaf(np.ones(2), dtype=np.float64)
+    c = a * b
+    assert c.dtype == np.float64
+    c.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64

@@ -1,0 +1,250 @@
+"""Composites and losses: values, stability, and gradients against closed forms."""
+
+from __future__ import annotations
+
+import warnings
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_ng as tg
+from tinygrad_ng import ArgumentError, ShapeError, Tensor, TensorIndexError
+from tinygrad_ng import functional as F
+
+
+def leaf(values: object, dtype: object = None) -> Tensor:
+    return Tensor(values, requires_grad=True, dtype=dtype)
+
+
+def course_cost(A: np.ndarray, Y: np.ndarray) -> float:
+    m = Y.shape[1]
+    return float(-1 / m * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)))
+
+
+# --------------------------------------------------------------------------- the course's cost
+@given(
+    m=st.integers(1, 30),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_mean_bce_equals_the_course_cost_and_its_gradient_is_a_minus_y(m: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(0, 3, (1, m))
+    Y = rng.integers(0, 2, (1, m)).astype(float)
+    z = leaf(Z)
+    A = z.sigmoid()
+    J = tg.binary_cross_entropy(A, Y)
+    assert J.item() == pytest.approx(course_cost(A.data, Y), rel=1e-14)
+    J.backward()
+    np.testing.assert_allclose(z.grad, (A.data - Y) / m, rtol=1e-9, atol=1e-15)
+
+
+def test_course_propagate_expectation() -> None:
+    w, b = leaf([[1.0], [2.0]]), leaf(2.0)
+    X, Y = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1, 0]])
+    cost = tg.binary_cross_entropy((w.T @ X + b).sigmoid(), Y)
+    cost.backward()
+    np.testing.assert_allclose(w.grad, [[0.99993216], [1.99980262]], rtol=1e-7)
+    assert b.grad == pytest.approx(0.499935230625, rel=1e-10)
+    assert cost.item() == pytest.approx(6.000064773192205, rel=1e-14)
+
+
+def test_bce_with_logits_matches_bce_of_sigmoid() -> None:
+    rng = np.random.default_rng(1)
+    Z, Y = rng.normal(0, 2, (1, 20)), rng.integers(0, 2, (1, 20))
+    a = tg.binary_cross_entropy_with_logits(Z, Y).item()
+    b = tg.binary_cross_entropy(F.sigmoid(Z), Y).item()
+    assert a == pytest.approx(b, rel=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_loss_reductions(reduction: str) -> None:
+    A, Y = np.array([[0.9, 0.2, 0.6]]), np.array([[1.0, 0.0, 0.0]])
+    per = -(Y * np.log(A) + (1 - Y) * np.log(1 - A))
+    got = tg.binary_cross_entropy(A, Y, reduction=reduction).data  # type: ignore[arg-type]
+    expected = {"mean": per.mean(), "sum": per.sum(), "none": per}[reduction]
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+    mse = tg.mse_loss(A, Y, reduction=reduction).data  # type: ignore[arg-type]
+    np.testing.assert_allclose(
+        mse, {"mean": ((A - Y) ** 2).mean(), "sum": ((A - Y) ** 2).sum(), "none": (A - Y) ** 2}[reduction]
+    )
+
+
+def test_bad_reduction_and_target_shape() -> None:
+    with pytest.raises(ArgumentError, match="reduction"):
+        tg.binary_cross_entropy(np.array([[0.5]]), np.array([[1.0]]), reduction="avg")  # type: ignore[arg-type]
+    with pytest.raises(ShapeError, match=r"\(3,\).*\(1, 3\)"):
+        tg.binary_cross_entropy(np.full((1, 3), 0.5), np.ones(3))
+    with pytest.raises(ArgumentError, match=r"\[0, 1\]"):
+        tg.binary_cross_entropy(np.full((1, 2), 0.5), np.array([[2.0, 0.0]]))
+
+
+# --------------------------------------------------------------------------- stability
+def test_no_warnings_and_finite_values_at_extreme_logits() -> None:
+    z = leaf([[-1000.0, 1000.0, 0.0]])
+    y = np.array([[1.0, 0.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = z.sigmoid()
+        t = z.tanh()
+        sm = F.softmax(z, axis=1)
+        lsm = F.log_softmax(z, axis=1)
+        bce = tg.binary_cross_entropy_with_logits(z, y)
+        bce_p = tg.binary_cross_entropy(s, y)
+        (s.sum() + t.sum() + sm.sum() + lsm.sum() + bce + bce_p).backward()
+    for v in (s, t, sm, lsm, bce, bce_p):
+        assert np.isfinite(v.data).all()
+    assert np.isfinite(z.grad).all()
+    np.testing.assert_array_equal(s.data, [[0.0, 1.0, 0.5]])
+    assert bce.item() == pytest.approx((1000 + 1000 + np.log(2)) / 3)
+
+
+def test_bce_on_saturated_probabilities_is_finite() -> None:
+    a = leaf([[0.0, 1.0]])
+    loss = tg.binary_cross_entropy(a, [[1.0, 0.0]])
+    loss.backward()
+    assert np.isfinite(loss.item()) and loss.item() > 30
+    assert np.isfinite(a.grad).all()
+
+
+def test_relu_derivative_at_exactly_zero_is_zero() -> None:
+    z = leaf([-1.0, 0.0, 2.0])
+    z.relu().sum().backward()
+    np.testing.assert_array_equal(z.grad, [0.0, 0.0, 1.0])
+
+
+def test_leaky_relu_and_abs_and_clip() -> None:
+    z = leaf([-2.0, 0.0, 3.0])
+    F.leaky_relu(z, 0.1).sum().backward()
+    np.testing.assert_allclose(z.grad, [0.1, 0.1, 1.0])
+    z.zero_grad()
+    z.abs().sum().backward()
+    np.testing.assert_array_equal(z.grad, [-1.0, 0.0, 1.0])
+    z.zero_grad()
+    c = z.clip(-1.0, 1.0)
+    np.testing.assert_array_equal(c.data, [-1.0, 0.0, 1.0])
+    c.sum().backward()
+    np.testing.assert_array_equal(z.grad, [0.0, 1.0, 0.0])
+    with pytest.raises(ArgumentError, match="low"):
+        z.clip(1.0, -1.0)
+
+
+# --------------------------------------------------------------------------- reductions and shapes
+@given(data=st.data())
+def test_reductions_match_numpy(data: st.DataObject) -> None:
+    x = data.draw(
+        hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), elements=st.floats(-5, 5))
+    )
+    axis = data.draw(st.one_of(st.none(), st.integers(-x.ndim, x.ndim - 1)))
+    keep = data.draw(st.booleans())
+    t = Tensor(x)
+    np.testing.assert_allclose(t.sum(axis, keep).data, x.sum(axis=axis, keepdims=keep))
+    np.testing.assert_allclose(t.mean(axis, keep).data, x.mean(axis=axis, keepdims=keep))
+    np.testing.assert_array_equal(t.max(axis, keep).data, x.max(axis=axis, keepdims=keep))
+    np.testing.assert_array_equal(t.min(axis, keep).data, x.min(axis=axis, keepdims=keep))
+    lse = np.log(np.sum(np.exp(x), axis=axis, keepdims=keep))
+    np.testing.assert_allclose(t.logsumexp(axis, keep).data, lse, rtol=1e-12, atol=1e-12)
+
+
+def test_max_ties_share_the_gradient() -> None:
+    x = leaf([1.0, 3.0, 3.0])
+    x.max().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.5, 0.5])
+    a, b = leaf([1.0, 2.0]), leaf([1.0, 1.0])
+    tg.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad, [0.5, 1.0])
+    np.testing.assert_array_equal(b.grad, [0.5, 0.0])
+
+
+def test_min_is_minus_max_of_minus() -> None:
+    x = leaf([2.0, -1.0, 5.0])
+    m = x.min()
+    assert m.item() == -1.0
+    m.backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0])
+
+
+def test_axis_errors() -> None:
+    with pytest.raises(ShapeError, match="axis 2 is out of range"):
+        Tensor(np.ones((2, 3))).sum(axis=2)
+    with pytest.raises(ArgumentError, match="repeated axis"):
+        Tensor(np.ones((2, 3))).sum(axis=(0, -2))
+    with pytest.raises(ShapeError, match="mean"):
+        Tensor(np.ones((0, 3))).mean()
+    with pytest.raises(ShapeError, match="max"):
+        Tensor(np.ones(0)).max()
+
+
+def test_getitem_with_repeated_indices_accumulates() -> None:
+    x = leaf([10.0, 20.0, 30.0])
+    x[np.array([0, 2, 0, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 0.0, 1.0])
+
+
+def test_getitem_with_mask_slice_and_tensor_index() -> None:
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x[x > 2].data, [3.0, 4.0, 5.0])
+    x[:, 1:].sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0, 1, 1], [0, 1, 1]])
+    np.testing.assert_array_equal(x[Tensor(np.array([1]))].data, [[3.0, 4.0, 5.0]])
+    np.testing.assert_array_equal(x[[1, 0], 0].data, [3.0, 0.0])
+    with pytest.raises(TensorIndexError, match=r"getitem.*\(2, 3\)"):
+        x[2]
+    with pytest.raises(TensorIndexError, match="integer or boolean"):
+        x[np.array([0.5])]
+
+
+def test_concatenate_and_stack() -> None:
+    a, b = leaf(np.ones((2, 2))), leaf(np.zeros((1, 2)))
+    c = tg.concatenate([a, b], axis=0)
+    assert c.shape == (3, 2)
+    (c * np.arange(6.0).reshape(3, 2)).sum().backward()
+    np.testing.assert_array_equal(a.grad, [[0, 1], [2, 3]])
+    np.testing.assert_array_equal(b.grad, [[4, 5]])
+    s = tg.stack([a, a * 2], axis=-1)
+    assert s.shape == (2, 2, 2)
+    with pytest.raises(ShapeError, match="same shape"):
+        tg.stack([a, b])
+    with pytest.raises(ShapeError):
+        tg.concatenate([a, np.ones((2, 3))], axis=0)
+
+
+def test_where() -> None:
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    out = tg.where(np.array([True, False]), x, y)
+    np.testing.assert_array_equal(out.data, [1.0, 4.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0])
+    np.testing.assert_array_equal(y.grad, [0.0, 1.0])
+    with pytest.raises(tg.DTypeError, match="boolean"):
+        tg.where(np.array([1, 0]), x, y)
+
+
+# --------------------------------------------------------------------------- softmax and cross-entropy
+def test_softmax_columns_sum_to_one_and_cross_entropy_gradient() -> None:
+    rng = np.random.default_rng(0)
+    logits = leaf(rng.normal(size=(4, 6)))  # 4 classes x 6 samples
+    labels = rng.integers(0, 4, 6)
+    p = F.softmax(logits)
+    np.testing.assert_allclose(p.data.sum(axis=0), 1.0)
+    loss = tg.cross_entropy(logits, labels)
+    one_hot = np.eye(4)[labels].T
+    assert loss.item() == pytest.approx(-np.mean(np.sum(one_hot * np.log(p.data), axis=0)))
+    loss.backward()
+    np.testing.assert_allclose(logits.grad, (p.data - one_hot) / 6, atol=1e-15)
+    same = tg.cross_entropy(logits.detach(), one_hot).item()
+    assert same == pytest.approx(loss.item())
+    rows = tg.cross_entropy(Tensor(logits.data.T), labels, axis=1).item()
+    assert rows == pytest.approx(loss.item())
+
+
+def test_cross_entropy_label_errors() -> None:
+    logits = np.zeros((3, 5))
+    with pytest.raises(TensorIndexError, match=r"\[0, 3\)"):
+        tg.cross_entropy(logits, np.array([0, 1, 2, 3, 0]))
+    with pytest.raises(ShapeError, match=r"expected labels of shape \(5,\)"):
+        tg.cross_entropy(logits, np.array([0, 1]))
+    with pytest.raises(ShapeError, match="one-hot"):
+        tg.cross_entropy(logits, np.zeros((5, 3)))
