@@ -250,6 +250,15 @@ def test_inplace_edit_of_saved_input_is_detected() -> None:
         loss.backward()
 
 
+def test_edit_of_an_ops_own_output_is_detected() -> None:
+    z = leaf([0.5, -0.5])
+    a = z.sigmoid()  # its VJP reads a itself: da * a * (1 - a)
+    loss = a.sum()
+    a.data = np.zeros(2)
+    with pytest.raises(tg.InplaceError, match="output.*'sigmoid'"):
+        loss.backward()
+
+
 # --------------------------------------------------------------------------- tg.grad
 def test_grad_returns_tensors_and_leaves_dot_grad_alone() -> None:
     x = leaf([1.0, 2.0])

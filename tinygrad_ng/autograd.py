@@ -79,6 +79,11 @@ def _check_released(node: Tensor) -> None:
                 f"saved it (version {v} -> {p._version}); its gradient would be wrong. Edit a copy, "
                 "or run the forward pass again after the edit"
             )
+    if node._version:  # VJPs may read the op's own output (sigmoid, exp, tanh...)
+        raise InplaceError(
+            f"backward: the output {node.shape} {node.dtype} of op {op.name!r} was modified after the op "
+            "computed it; its gradient would be wrong. Edit a copy, or run the forward pass again"
+        )
 
 
 def _check_finite(node: Tensor, i: int, gp: Any) -> None:
