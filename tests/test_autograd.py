@@ -253,10 +253,11 @@ def test_inplace_edit_of_saved_input_is_detected() -> None:
 def test_edit_of_an_ops_own_output_is_detected() -> None:
     z = leaf([0.5, -0.5])
     a = z.sigmoid()  # its VJP reads a itself: da * a * (1 - a)
-    loss = a.sum()
     a.data = np.zeros(2)
     with pytest.raises(tg.InplaceError, match="output.*'sigmoid'"):
-        loss.backward()
+        a.backward(np.ones(2))
+    with pytest.raises(tg.InplaceError, match="input.*'sum'"):  # and where a is another op's input
+        a.sum().backward()
 
 
 # --------------------------------------------------------------------------- tg.grad
