@@ -254,9 +254,9 @@ def test_edit_of_an_ops_own_output_is_detected() -> None:
     z = leaf([0.5, -0.5])
     a = z.sigmoid()  # its VJP reads a itself: da * a * (1 - a)
     a.data = np.zeros(2)
-    with pytest.raises(tg.InplaceError, match="output.*'sigmoid'"):
+    with pytest.raises(tg.InplaceError, match=r"output.*'sigmoid'"):
         a.backward(np.ones(2))
-    with pytest.raises(tg.InplaceError, match="output.*'sigmoid'"):  # also below an op recorded after the edit
+    with pytest.raises(tg.InplaceError, match=r"output.*'sigmoid'"):  # also below an op recorded after the edit
         a.sum().backward()
 
 
