@@ -16,6 +16,9 @@ class                  raised for                             also a
 ``GradcheckError``     gradients that disagree with FD        ``AssertionError``
 ``SerializationError`` a parameter file that cannot be read   ``ValueError``
 =====================  =====================================  ==========================
+
+``GraphvizNotFoundError`` (also a ``RuntimeError``) is raised for rendering a graph drawing to
+SVG or PNG without Graphviz installed.
 """
 
 from __future__ import annotations
@@ -63,6 +66,10 @@ class GradcheckError(TinygradError, AssertionError):
 
 class SerializationError(TinygradError, ValueError):
     """A parameter file that is missing, truncated, corrupted or does not fit the model."""
+
+
+class GraphvizNotFoundError(TinygradError, RuntimeError):
+    """A graph drawing was rendered (SVG, PNG) without Graphviz's ``dot`` program or Python package."""
 
 
 def shape_str(*arrays: object) -> str:
