@@ -12,7 +12,6 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 
 from . import functional
 from .autograd import detect_anomaly, grad
-from .custom import CustomOp, custom_op
 from .errors import (
     AnomalyError,
     ArgumentError,
@@ -37,7 +36,6 @@ from .functional import (
     stack,
     where,
 )
-from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .ops import REGISTRY
 from .tensor import Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
 from .viz import GraphDrawing, draw_graph
@@ -73,11 +71,6 @@ __all__ = [
     "AnomalyError",
     "GradcheckError",
     "SerializationError",
-    "gradcheck",
-    "gradgradcheck",
-    "GradcheckReport",
-    "custom_op",
-    "CustomOp",
     "GraphvizNotFoundError",
     "draw_graph",
     "GraphDrawing",
