@@ -12,13 +12,13 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 
 from . import functional
 from .autograd import detect_anomaly, grad
+from .custom import CustomOp, custom_op
 from .errors import (
     AnomalyError,
     ArgumentError,
     DTypeError,
     GradcheckError,
     GraphError,
-    GraphvizNotFoundError,
     InplaceError,
     SerializationError,
     ShapeError,
@@ -36,9 +36,9 @@ from .functional import (
     stack,
     where,
 )
+from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .ops import REGISTRY
 from .tensor import Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
-from .viz import GraphDrawing, draw_graph
 
 __version__ = "0.1.0"
 
@@ -71,7 +71,9 @@ __all__ = [
     "AnomalyError",
     "GradcheckError",
     "SerializationError",
-    "GraphvizNotFoundError",
-    "draw_graph",
-    "GraphDrawing",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckReport",
+    "custom_op",
+    "CustomOp",
 ]
