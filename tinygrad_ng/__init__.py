@@ -19,6 +19,7 @@ from .errors import (
     DTypeError,
     GradcheckError,
     GraphError,
+    GraphvizNotFoundError,
     InplaceError,
     SerializationError,
     ShapeError,
@@ -39,6 +40,7 @@ from .functional import (
 from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .ops import REGISTRY
 from .tensor import Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
+from .viz import GraphDrawing, draw_graph
 
 __version__ = "0.1.0"
 
@@ -76,4 +78,7 @@ __all__ = [
     "GradcheckReport",
     "custom_op",
     "CustomOp",
+    "GraphvizNotFoundError",
+    "draw_graph",
+    "GraphDrawing",
 ]
