@@ -26,6 +26,7 @@ import pytest
 from conftest import IN_CI, ROOT
 
 import tinygrad_ng
+from tinygrad_ng.ops import REGISTRY
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DATA_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
@@ -125,11 +126,24 @@ def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("TINYGRAD_NG_DATA", str(DATA_DIR))
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     skipped: list[str] = []
+    registered = dict(REGISTRY)  # a page may register an op to show how; it is removed afterwards
+    try:
+        ran = _run_blocks(page, blocks, namespace, available, skipped)
+    finally:
+        REGISTRY.clear()
+        REGISTRY.update(registered)
+    if skipped:
+        pytest.skip(f"ran {ran} blocks; skipped: {'; '.join(skipped)}")
+
+
+def _run_blocks(
+    page: Path, blocks: list[Block], namespace: dict[str, object], available: dict[str, bool], skipped: list[str]
+) -> int:
+    """Run the page's blocks in order in ``namespace``; return how many ran, note the skipped ones."""
     ran = 0
     for b in blocks:
         where = f"{page.relative_to(ROOT)}:{b.line}"
-        if b.marker == "no-run":
-            skipped.append(f"{where} (no-run)")
+        if b.marker == "no-run":  # deliberate: shown, never run (e.g. output of an interactive session)
             continue
         missing = sorted(n for n in _needs(b) if not available[n])
         if missing and not IN_CI:
@@ -138,8 +152,7 @@ def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mo
         np.random.seed(0)  # blocks that draw from the legacy global generator are reproducible
         exec(compile(b.code, where, "exec"), namespace)
         ran += 1
-    if skipped:
-        pytest.skip(f"ran {ran} blocks; skipped: {'; '.join(skipped)}")
+    return ran
 
 
 # --------------------------------------------------------------------------- docstring examples
@@ -189,8 +202,10 @@ def _undocumented() -> list[str]:
                 for meth_name, member in vars(obj).items():
                     if meth_name.startswith("_"):
                         continue
-                    fn = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
-                    if callable(fn) and not (fn.__doc__ or "").strip():
+                    kinds = (property, classmethod, staticmethod)
+                    documentable = isinstance(member, kinds) or inspect.isfunction(member)
+                    # getdoc looks up the class hierarchy: an override of a documented method is documented
+                    if documentable and not inspect.getdoc(getattr(obj, meth_name)):
                         missing.append(f"{name}.{attr}.{meth_name}")
     return missing
 
@@ -220,3 +235,14 @@ def test_undocumented_walk_would_catch_a_bare_function(monkeypatch: pytest.Monke
         tinygrad_ng.functional, "__all__", [*tinygrad_ng.functional.__all__, "bare_for_test"], raising=True
     )
     assert "tinygrad_ng.functional.bare_for_test" in _undocumented()
+
+
+def test_api_reference_shows_doctests_as_code() -> None:
+    pytest.importorskip("griffe")
+    spec = importlib.util.spec_from_file_location("griffe_doctest", ROOT / "docs" / "griffe_doctest.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    text = "Sum, see :func:`grad`.\n\n>>> f(1)  # doctest: +SKIP\n2\n\nArgs:\n    x: a number.\n"
+    rendered = module.render_doctests(text)
+    assert rendered == "Sum, see `grad`.\n\n```pycon\n>>> f(1)\n2\n```\n\nArgs:\n    x: a number."
+    assert module.render_doctests(rendered) == rendered  # idempotent: fenced examples stay as they are
