@@ -3,7 +3,9 @@
 Every implementation runs the same step on the same data from the same initial parameters:
 forward, the mean binary cross-entropy cost, backward, and the SGD update ``W := W - lr dW``.
 
-- ``numpy``: the course's hand-derived backprop (:mod:`reference`), the reference.
+- ``numpy``: the course's hand-derived backprop (:mod:`reference`) written as lean as NumPy allows:
+  the reference, the limit an autograd engine on NumPy cannot beat.
+- ``numpy-course``: the same mathematics in the course's own code layout (dicts, caches, ``dAL``).
 - ``tinygrad_ng``: the model written as a user would, with ``Tensor`` ops and ``backward()``.
 - ``torch``: the same in PyTorch eager on the CPU (only when torch is importable).
 """
@@ -221,6 +223,33 @@ class NumpyImpl(Impl):
         return self.p
 
 
+class CourseImpl(Impl):
+    """The course's code layout (:func:`reference.course_step`): dicts, per-layer caches, dAL."""
+
+    name = "numpy-course"
+
+    def __init__(self, w: Workload) -> None:
+        super().__init__(w)
+        self.p = {}
+        for layer, (W, b) in enumerate(copy_params(w.params), start=1):
+            self.p[f"W{layer}"], self.p[f"b{layer}"] = W, b
+
+    def step(self) -> None:
+        for X, Y in self.w.batches:
+            reference.course_step(self.p, X, Y, self.w.lr, self.w.hidden)
+
+    def gradients(self) -> tuple[float, Params]:
+        X, Y = self.w.batches[0]
+        AL, caches = reference.course_forward(X, self.p, self.w.hidden)
+        grads = reference.course_backward(AL, Y, caches, self.w.hidden)
+        n = len(self.p) // 2
+        return reference.course_cost(AL, Y), [(grads[f"dW{i}"], grads[f"db{i}"]) for i in range(1, n + 1)]
+
+    def params(self) -> Params:
+        n = len(self.p) // 2
+        return [(self.p[f"W{i}"], self.p[f"b{i}"]) for i in range(1, n + 1)]
+
+
 class TinygradImpl(Impl):
     name = "tinygrad_ng"
 
@@ -317,4 +346,9 @@ def torch_available() -> bool:
     return True
 
 
-IMPLS: dict[str, Callable[[Workload], Impl]] = {"numpy": NumpyImpl, "tinygrad_ng": TinygradImpl, "torch": TorchImpl}
+IMPLS: dict[str, Callable[[Workload], Impl]] = {
+    "numpy": NumpyImpl,
+    "numpy-course": CourseImpl,
+    "tinygrad_ng": TinygradImpl,
+    "torch": TorchImpl,
+}
