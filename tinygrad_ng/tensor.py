@@ -15,18 +15,20 @@ import numbers
 import operator
 import threading
 import traceback
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .errors import AnomalyError, DTypeError, ShapeError, TensorIndexError, shape_str
+from .errors import AnomalyError, DTypeError, InplaceError, ShapeError, TensorIndexError, shape_str
 
 if TYPE_CHECKING:
     from .ops import Op
 
 ArrayLike = Any  # ndarray, nested list, Python or NumPy scalar, or Tensor
 Shape = tuple[int, ...]
+_Savers = Any  # None, a weakref.ref to one op output that saved the tensor, or a list of them
 F = TypeVar("F", bound=Callable[..., Any])
 
 _DEFAULT_DTYPE = np.dtype(np.float64)
@@ -178,7 +180,7 @@ class Tensor:
     array([[3., 4.]])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "name", "_ctx", "_version", "_retain", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "name", "_ctx", "_version", "_retain", "_savers", "__weakref__")
     __array_priority__ = 1000
 
     _data: np.ndarray
@@ -188,6 +190,7 @@ class Tensor:
     _ctx: tuple[Op, tuple[Tensor, ...] | None, dict[str, Any] | None, tuple[int, ...], Any, str | None] | None
     _version: int
     _retain: bool
+    _savers: _Savers  # the recorded ops that saved this tensor for backward (see _LockedArray)
 
     def __init__(
         self,
@@ -211,6 +214,7 @@ class Tensor:
         self._ctx = None
         self._version = 0
         self._retain = False
+        self._savers = None
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -264,7 +268,15 @@ class Tensor:
     # ----------------------------------------------------------------- attributes
     @property
     def data(self) -> np.ndarray:
-        """The values, as an ndarray (shared, not copied)."""
+        """The values, as an ndarray (shared, not copied).
+
+        While a recorded op that saved this tensor for backward is alive and not yet released by
+        ``backward()``, this is a read-only view: an in-place edit (``t.data[0] = 5``,
+        ``t.data += 1``, ``np.copyto(t.data, ...)``) raises :class:`InplaceError` at the edit
+        instead of silently corrupting the gradient. Assigning ``t.data = new`` always works.
+        """
+        if self._savers and _live_saver(self) is not None:
+            return _LockedArray.of(self)
         return self._data
 
     @data.setter
@@ -326,8 +338,8 @@ class Tensor:
         return _F.transpose(self)
 
     def numpy(self) -> np.ndarray:
-        """The values as an ndarray (shared with the tensor)."""
-        return self._data
+        """The values as an ndarray (shared with the tensor; read-only while a graph needs them, as ``.data``)."""
+        return self.data
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number."""
@@ -342,7 +354,7 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
-        return self._data.copy() if copy else self._data
+        return self._data.copy() if copy else self.data
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -630,6 +642,124 @@ def _where_created() -> list[str]:
     return traceback.format_list(frames[-3:])
 
 
+# ----------------------------------------------------------------------------- in-place safety
+def _add_saver(savers: _Savers, ref: weakref.ref[Tensor]) -> _Savers:
+    """The savers of a tensor that one more op (``ref``) saves: a single ref, or a list when several are live."""
+    if type(savers) is not list:
+        return [savers, ref] if _alive(savers) is not None else ref
+    n = len(savers)
+    if n >= 8 and not n & (n - 1):  # drop the dead at each power of two: amortised O(1)
+        savers[:] = [r for r in savers if _alive(r) is not None]
+    savers.append(ref)
+    return savers
+
+
+def _alive(ref: weakref.ref[Tensor]) -> Tensor | None:
+    """The node behind ``ref`` if it still exists and backward has not released its inputs."""
+    node = ref()
+    return node if node is not None and node._ctx is not None and node._ctx[1] is not None else None
+
+
+def _live_saver(t: Tensor) -> Tensor | None:
+    """The latest recorded op output that saved ``t`` and could still run backward, or None."""
+    savers = t._savers
+    if type(savers) is not list:
+        node = _alive(savers) if savers is not None else None
+    else:
+        live = [r for r in savers if _alive(r) is not None]
+        node = _alive(live[-1]) if live else None
+        savers = live if len(live) > 1 else (live[0] if live else None)
+    t._savers = savers if node is not None else None
+    return node
+
+
+_WRITING_FUNCTIONS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis}
+
+
+class _LockedArray(np.ndarray):
+    """What ``Tensor.data`` returns while a recorded graph needs the values: a read-only view.
+
+    Editing it in place (item assignment, a ufunc with ``out=``, ``np.copyto``, ``fill``, ``sort``)
+    raises :class:`InplaceError` naming the tensor and the op that saved it. Anything else works
+    as on a plain ndarray (results are plain ndarrays); copies are writable.
+    """
+
+    _owner: Tensor | None
+
+    @classmethod
+    def of(cls, t: Tensor) -> _LockedArray:
+        view = t._data.view(cls)
+        view.flags.writeable = False
+        view._owner = t
+        return view
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self._owner = getattr(obj, "_owner", None)
+
+    def _refuse(self, how: str) -> None:
+        if not self.flags.writeable:
+            raise InplaceError(_inplace_message(self._owner, how))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._refuse("item assignment")
+        super().__setitem__(index, value)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        out = kwargs.get("out", ())
+        written = (*out, inputs[0]) if method == "at" else out
+        how = f"in-place np.{ufunc.__name__}" + (".at" if method == "at" else " (out=, or an operator like +=)")
+        for a in written:
+            if isinstance(a, _LockedArray):
+                a._refuse(how)
+        inputs = tuple(a.view(np.ndarray) if isinstance(a, _LockedArray) else a for a in inputs)
+        if out:
+            kwargs["out"] = tuple(a.view(np.ndarray) if isinstance(a, _LockedArray) else a for a in out)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        return (out[0] if len(out) == 1 else out) if out else result
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func in _WRITING_FUNCTIONS and args and isinstance(args[0], _LockedArray):
+            args[0]._refuse(f"np.{func.__name__}")
+        return super().__array_function__(func, types, args, kwargs)
+
+    def fill(self, value: Any) -> None:
+        self._refuse("fill()")
+        super().fill(value)
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse("sort()")
+        super().sort(*args, **kwargs)
+
+    def put(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse("put()")
+        super().put(*args, **kwargs)
+
+    def copy(self, order: Any = "C") -> np.ndarray:  # type: ignore[override]
+        return self.view(np.ndarray).copy(order)
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+
+def _inplace_message(t: Tensor | None, how: str) -> str:
+    if t is None:
+        return f"{how}: this array is read-only because a recorded graph needed it for backward"
+    who = f"{t.name!r} {t.shape} {t.dtype}" if t.name else f"{t.shape} {t.dtype}"
+    node = _live_saver(t)
+    if node is None:
+        return (
+            f"{how}: this is a read-only view of tensor {who}, taken with .data while a graph needed the "
+            "values; the graph is gone now, so take .data again to edit the tensor"
+        )
+    scope = f" in {node.scope!r}" if node.scope else ""
+    return (
+        f"{how}: cannot change tensor {who} in place: op {node.op!r}{scope} (output {node.shape}) saved it "
+        "for backward and that graph is still alive, so its gradient would be wrong. Run backward() first, "
+        "build graphs you will not differentiate under no_grad(), drop the graph (del loss), "
+        "or edit a copy (t.data.copy())"
+    )
+
+
 def constant(arr: np.ndarray) -> Tensor:
     """Wrap an ndarray as a constant tensor, without copying (internal fast path)."""
     t = Tensor.__new__(Tensor)
@@ -640,6 +770,7 @@ def constant(arr: np.ndarray) -> Tensor:
     t._ctx = None
     t._version = 0
     t._retain = False
+    t._savers = None
     return t
 
 
@@ -662,6 +793,7 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     t.name = None
     t._version = 0
     t._retain = False
+    t._savers = None
     t.requires_grad = False
     t._ctx = None
     mode = _mode
@@ -677,6 +809,9 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
                     _where_created() if mode.anomaly else None,
                     mode.scope,
                 )
+                ref = weakref.ref(t)  # the parents' arrays are locked while t is alive and unreleased
+                for q in parents:
+                    q._savers = ref if q._savers is None else _add_saver(q._savers, ref)
                 break
     if mode.anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
         where = "".join(_where_created())
