@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, DTypeError, GraphError, GraphvizNotFoundError
+from .errors import ArgumentError, DTypeError, GraphError, GraphvizNotFoundError, InplaceError
 from .tensor import Tensor
 
 __all__ = ["GraphDrawing", "draw_graph"]
@@ -372,7 +372,10 @@ def _gradients(roots: list[Tensor], order: list[Tensor]) -> dict[int, np.ndarray
     if missing and computable:
         from .autograd import grad
 
-        computed = grad(roots, missing, retain_graph=True, allow_unused=True)
+        try:
+            computed = grad(roots, missing, retain_graph=True, allow_unused=True)
+        except InplaceError:  # an input was edited after use: the drawing marks that edge instead
+            return grads
         for t, g in zip(missing, computed):
             grads[id(t)] = None if g is None else g._data
     return grads
