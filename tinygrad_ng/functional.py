@@ -460,7 +460,8 @@ def _targets(targets: ArrayLike, like: Tensor, name: str) -> Tensor:
 
 def _check_unit_interval(t: Tensor, what: str, name: str) -> None:
     d = t._data
-    if d.size and not (np.isfinite(d).all() and d.min() >= 0 and d.max() <= 1):
+    # min/max propagate NaN and NaN fails both comparisons, so NaN and ±inf are caught too.
+    if d.size and not (d.min() >= 0 and d.max() <= 1):
         raise ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{d.min()}, {d.max()}]")
 
 
