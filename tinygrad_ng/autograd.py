@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import AnomalyError, DTypeError, GraphError, InplaceError, ShapeError, shape_str
-from .tensor import ArrayLike, Tensor, _mode, enable_grad
+from .errors import AnomalyError, DTypeError, GraphError, InplaceError, ShapeError
+from .tensor import ArrayLike, Tensor, _count_nonfinite, _describe, _mode, _where_text, enable_grad
 
 __all__ = ["backward", "grad", "detect_anomaly", "sum_to"]
 
@@ -86,13 +86,22 @@ def _check_released(node: Tensor) -> None:
         )
 
 
-def _check_finite(node: Tensor, i: int, gp: Any) -> None:
-    arr = gp._data if isinstance(gp, Tensor) else gp
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+def _check_finite(node: Tensor, i: int, gp: Any, g: Any) -> None:
+    bad = _count_nonfinite(gp._data if isinstance(gp, Tensor) else gp)
+    if bad:
         op, parents, _, _, where, _ = node._ctx  # type: ignore[misc]
+        upstream = _count_nonfinite(g._data if isinstance(g, Tensor) else g)
+        source = (
+            f"from an upstream gradient that already held {upstream} (the grad passed to backward, "
+            "or a sum of gradients that overflowed)"
+            if upstream
+            else "from a finite upstream gradient"
+        )
+        inputs = ", ".join(f"input {j} {_describe(p)}" for j, p in enumerate(parents))
         raise AnomalyError(
-            f"detect_anomaly: backward of op {op.name!r} produced NaN or Inf in the gradient of input {i} "
-            f"(operands {shape_str(*parents)})\nthe op was called at:\n{''.join(where or [])}"
+            f"detect_anomaly: backward of op {op.name!r} (output {node.shape} {node.dtype}) produced {bad} "
+            f"in the gradient for input {i} {_describe(parents[i])} {source}; "
+            f"inputs: {inputs}\nthe op was called at:\n{_where_text(where)}"
         )
 
 
@@ -137,7 +146,7 @@ def _run(
             if gp.dtype != p.dtype:
                 gp = gp.astype(p.dtype)
             if anomaly:
-                _check_finite(node, i, gp)
+                _check_finite(node, i, gp, g)
             _deliver(p, gp, grads, capture, create_graph, fresh=gp is not g)
         if not retain_graph:
             node._ctx = (op, None, None, (), None, scope)  # keep the op's name for messages
