@@ -20,6 +20,8 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -123,7 +125,7 @@ def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mo
     available = _available()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("TINYGRAD_NG_DATA", str(DATA_DIR))
+    monkeypatch.setenv("TINYGRAD_NG_CATVNONCAT", str(DATA_DIR))  # where tinygrad_ng.data looks
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     skipped: list[str] = []
     registered = dict(REGISTRY)  # a page may register an op to show how; it is removed afterwards
@@ -239,10 +241,34 @@ def test_undocumented_walk_would_catch_a_bare_function(monkeypatch: pytest.Monke
 
 def test_api_reference_shows_doctests_as_code() -> None:
     pytest.importorskip("griffe")
-    spec = importlib.util.spec_from_file_location("griffe_doctest", ROOT / "docs" / "griffe_doctest.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    module = _load_docs_script("griffe_doctest")
     text = "Sum, see :func:`grad`.\n\n>>> f(1)  # doctest: +SKIP\n2\n\nArgs:\n    x: a number.\n"
     rendered = module.render_doctests(text)
     assert rendered == "Sum, see `grad`.\n\n```pycon\n>>> f(1)\n2\n```\n\nArgs:\n    x: a number."
     assert module.render_doctests(rendered) == rendered  # idempotent: fenced examples stay as they are
+
+
+def _load_docs_script(name: str) -> Any:
+    """Import a script that lives under docs/ (not a package) by its path."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_course_graph_script_draws_the_three_models(tmp_path: Path) -> None:
+    if not _available()["graphviz"] and not IN_CI:
+        pytest.skip("needs Graphviz's dot and the graphviz package")
+    script = _load_docs_script("make_course_graphs")
+    paths = script.main(tmp_path)
+    assert sorted(p.name for p in paths) == ["course-deep.svg", "course-logistic.svg", "course-two-layer.svg"]
+    texts = {}
+    for p in paths:
+        root = ElementTree.parse(p).getroot()
+        assert root.tag.endswith("svg")
+        texts[p.name] = [el.text for el in root.iter() if el.tag.endswith("text") and el.text]
+    two_layer = texts["course-two-layer.svg"]
+    for text in ("W1", "Z1", "A2", "tanh", "dz = da * (1 - a**2)", "dz = da * a * (1 - a)"):
+        assert text in two_layer, text
+    committed = {p.name for p in (ROOT / "docs" / "images").glob("course-*.svg")}
+    assert committed == {p.name for p in paths}, "run python docs/make_course_graphs.py and commit docs/images"
