@@ -308,10 +308,12 @@ def _walk(roots: list[Tensor], max_nodes: int | None) -> tuple[dict[int, Tensor]
     budget = math.inf if max_nodes is None else max_nodes
     used = 0
     n_hidden = 0
+    full = False
     while queue:
         t = queue.popleft()
         cost = 1 if t._ctx is None else 2
-        if used + cost > budget and kept:
+        if full or (used + cost > budget and kept):
+            full = True  # keep the drawn part connected: nothing past the first node that does not fit
             n_hidden += cost
         else:
             used += cost
@@ -827,12 +829,10 @@ class _Builder:
             right += [(f'BGCOLOR="{NONFINITE_FILL}" BORDER="1"', "NaN or Inf in grad")]
         if "grad" in self.fields or self.heat is not None:
             right.append((f'BGCOLOR="{NO_GRAD_FILL}" BORDER="1" STYLE="dashed"', "no grad (dashed border)"))
-        title = "<B>node roles</B>"
-        if right:
-            title += '</TD><TD></TD><TD ALIGN="LEFT"><B>'
-            title += "gradient rms (log scale)" if self.heat is not None else "gradients"
-            title += "</B>"
-        rows = [f'<TR><TD></TD><TD ALIGN="LEFT">{title}</TD></TR>']
+        headings = ["node roles"] + (
+            ["gradient rms (log scale)" if self.heat is not None else "gradients"] if right else []
+        )
+        rows = ["<TR>" + "".join(f'<TD></TD><TD ALIGN="LEFT"><B>{h}</B></TD>' for h in headings) + "</TR>"]
         for k in range(max(len(left), len(right))):
             cells = ""
             for column in (left, right) if right else (left,):
