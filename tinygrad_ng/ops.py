@@ -122,7 +122,11 @@ def _select(cond: np.ndarray, a: Any, b: Any) -> Any:
 def _broadcast_to(g: Any, shape: tuple[int, ...]) -> Any:
     if isinstance(g, Tensor):
         return BROADCAST_TO(g, shape=shape)
-    return np.broadcast_to(g, shape)
+    # A filled array rather than np.broadcast_to's view, whose Python layer costs ~5x more on a
+    # loss's (1, m) gradient; the price is one array of x's size, as the consumer's VJP makes anyway.
+    out = np.empty(shape, g.dtype)
+    out[...] = g
+    return out
 
 
 def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
