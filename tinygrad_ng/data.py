@@ -1,0 +1,188 @@
+"""The course's data sets, in its layout (samples are columns), and a seeded mini-batch iterator.
+
+>>> from tinygrad_ng.data import load_planar
+>>> X, Y = load_planar()
+>>> X.shape, Y.shape, int(Y.sum())
+((2, 400), (1, 400), 200)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .errors import ArgumentError, ShapeError, TinygradError
+
+__all__ = ["load_planar", "load_catvnoncat", "CatData", "DatasetNotFoundError", "minibatches", "CATVNONCAT_SHA256"]
+
+CATVNONCAT_ENV = "TINYGRAD_NG_CATVNONCAT"
+
+# Known checksums of the course's files (the copies in the course's week 2 and week 4 folders are identical).
+CATVNONCAT_SHA256 = {
+    "train_catvnoncat.h5": "fbe56ab67c3ae28d564e3a644189117976d6b31af0a3ce9bb17dbf22908af242",
+    "test_catvnoncat.h5": "6a9d39ce52fa85953c5834695b8534a30ed8cfd54971fb2f080b5a24d002b951",
+}
+
+
+class DatasetNotFoundError(TinygradError, FileNotFoundError):
+    """A data set's files are not where they were looked for."""
+
+
+def load_planar(seed: int = 1, m: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """The course's planar "flower" data set: ``X (2, m)`` float64 and ``Y (1, m)`` float64 of 0/1.
+
+    Generated exactly as the course does, with ``RandomState(seed)`` in place of
+    ``np.random.seed(seed)`` (the same numbers, without touching NumPy's global state): for class
+    j in (0, 1), ``t = linspace(3.12 j, 3.12 (j + 1), N) + 0.2 randn(N)`` (theta noise first), then
+    ``r = 4 sin(4 t) + 0.2 randn(N)``; each point is ``(r sin t, r cos t)``.
+
+    >>> X, Y = load_planar()
+    >>> X[:, :2].round(4)
+    array([[ 1.2044,  0.1587],
+           [ 3.5761, -1.4822]])
+    """
+    if m < 2 or m % 2:
+        raise ArgumentError(f"load_planar: m must be an even number >= 2 (two equal classes), got {m}")
+    rng = np.random.RandomState(seed)
+    N = m // 2
+    a = 4  # the maximum ray of the flower
+    X = np.zeros((m, 2))
+    Y = np.zeros((m, 1))
+    for j in range(2):
+        ix = slice(N * j, N * (j + 1))
+        t = np.linspace(j * 3.12, (j + 1) * 3.12, N) + rng.randn(N) * 0.2  # theta
+        r = a * np.sin(4 * t) + rng.randn(N) * 0.2  # radius
+        X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
+        Y[ix] = j
+    return X.T.copy(), Y.T.copy()
+
+
+class CatData(NamedTuple):
+    """The cat / non-cat images: ``train_x (12288, 209)``, ``train_y (1, 209)``, ``test_x (12288, 50)``,
+    ``test_y (1, 50)``, and ``classes`` (``[b'non-cat', b'cat']``)."""
+
+    train_x: np.ndarray
+    train_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+    classes: np.ndarray
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _find_catvnoncat(path: str | os.PathLike[str] | None) -> Path:
+    if path is None:
+        path = os.environ.get(CATVNONCAT_ENV)
+    expected = ", ".join(CATVNONCAT_SHA256)
+    origin = (
+        "they come with the course's week 2 and week 4 assignments (datasets/ folder); "
+        "pass their directory as path= or set " + CATVNONCAT_ENV
+    )
+    if path is None:
+        raise DatasetNotFoundError(f"load_catvnoncat: no data directory given; it must hold {expected} ({origin})")
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DatasetNotFoundError(f"load_catvnoncat: {folder} is not a directory; expected one holding {expected}")
+    missing = [name for name in CATVNONCAT_SHA256 if not (folder / name).is_file()]
+    if missing:
+        raise DatasetNotFoundError(
+            f"load_catvnoncat: {folder} lacks {', '.join(missing)}; expected {expected} ({origin})"
+        )
+    return folder
+
+
+def load_catvnoncat(path: str | os.PathLike[str] | None = None, *, flatten: bool = True, check: bool = True) -> CatData:
+    """Read the course's ``train_catvnoncat.h5`` and ``test_catvnoncat.h5`` from directory ``path``.
+
+    With ``flatten=True`` (the default) the images come in the course's layout: each flattened to
+    a column (reshape ``(m, -1)`` then transpose) and divided by 255, so ``train_x`` is
+    ``(12288, 209)`` float64 in [0, 1]; with ``flatten=False`` they are the raw ``(m, 64, 64, 3)``
+    uint8 arrays. Labels are ``(1, m)`` float64 of 0/1. ``path=None`` reads the directory named by
+    the environment variable ``TINYGRAD_NG_CATVNONCAT``. Needs h5py (``pip install tinygrad-ng[train]``).
+
+    A file whose sha256 differs from the course's published files triggers a warning (it may be a
+    different version of the data), unless ``check=False``.
+
+    Raises:
+        DatasetNotFoundError: the directory or one of the two files is missing.
+
+    >>> data = load_catvnoncat("../shared/data/catvnoncat")  # doctest: +SKIP
+    >>> data.train_x.shape, data.test_y.shape  # doctest: +SKIP
+    ((12288, 209), (1, 50))
+    """
+    folder = _find_catvnoncat(path)
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError(
+            "load_catvnoncat needs h5py: pip install 'tinygrad-ng[train]' (or pip install h5py)"
+        ) from None
+    if check:
+        for name, digest in CATVNONCAT_SHA256.items():
+            actual = _sha256(folder / name)
+            if actual != digest:
+                warnings.warn(
+                    f"load_catvnoncat: {folder / name} has sha256 {actual}, not the course file's {digest}; "
+                    "results may differ from the published ones",
+                    UserWarning,
+                    stacklevel=2,
+                )
+    arrays: dict[str, Any] = {}
+    for split in ("train", "test"):
+        with h5py.File(folder / f"{split}_catvnoncat.h5", "r") as f:
+            arrays[f"{split}_x"] = np.array(f[f"{split}_set_x"][:])
+            arrays[f"{split}_y"] = np.array(f[f"{split}_set_y"][:]).reshape(1, -1).astype(np.float64)
+            if split == "train":
+                arrays["classes"] = np.array(f["list_classes"][:])
+    if flatten:
+        for split in ("train", "test"):
+            x = arrays[f"{split}_x"]
+            arrays[f"{split}_x"] = x.reshape(x.shape[0], -1).T / 255.0
+    return CatData(**arrays)
+
+
+def minibatches(
+    X: np.ndarray,
+    Y: np.ndarray,
+    batch_size: int = 64,
+    *,
+    shuffle: bool = True,
+    seed: int | np.random.RandomState | np.random.Generator | None = 0,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield ``(X_batch (n_x, b), Y_batch (n_y, b))`` column batches covering the m samples once.
+
+    With ``shuffle`` the columns are permuted first, as the course's ``random_mini_batches`` does
+    (``RandomState(seed).permutation(m)``, the same as ``np.random.seed(seed)``); the last batch
+    holds the remaining ``m % batch_size`` columns. Use a different seed per epoch (the course
+    adds 1 each epoch), or pass one ``RandomState``/``Generator`` to draw from in sequence.
+
+    >>> X, Y = np.arange(10.0).reshape(2, 5), np.arange(5.0).reshape(1, 5)
+    >>> [xb.shape for xb, yb in minibatches(X, Y, batch_size=2)]
+    [(2, 2), (2, 2), (2, 1)]
+    """
+    X, Y = np.asarray(X), np.asarray(Y)
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[1] != Y.shape[1]:
+        raise ShapeError(
+            f"minibatches: X {X.shape} and Y {Y.shape} must be 2-D with the same number of columns (samples)"
+        )
+    if batch_size < 1:
+        raise ArgumentError(f"minibatches: batch_size must be >= 1, got {batch_size}")
+    m = X.shape[1]
+    if shuffle:
+        rng = seed if isinstance(seed, (np.random.RandomState, np.random.Generator)) else np.random.RandomState(seed)
+        order = rng.permutation(m)
+        X, Y = X[:, order], Y[:, order]
+    for start in range(0, m, batch_size):
+        yield X[:, start : start + batch_size], Y[:, start : start + batch_size]

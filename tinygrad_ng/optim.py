@@ -1,0 +1,127 @@
+"""Optimizers: gradient descent as the course writes it, with momentum, RMSprop and Adam.
+
+Each ``step()`` reads every parameter's ``.grad`` (left by ``backward()``) and replaces the
+parameter's values with new arrays (``p.data = ...``), so arrays saved by an earlier graph are
+never edited in place. Parameters without a gradient are skipped.
+
+>>> import numpy as np
+>>> from tinygrad_ng import Tensor, optim
+>>> w = Tensor([[1.0, 2.0]], requires_grad=True)
+>>> opt = optim.SGD([w], lr=0.1)
+>>> (w * w).sum().backward()       # dL/dw = 2 w
+>>> opt.step(); w.data             # w := w - lr * dw
+array([[0.8, 1.6]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from .errors import ArgumentError, DTypeError
+from .tensor import Tensor
+
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam"]
+
+
+class Optimizer:
+    """Base class: holds the parameters (tensors that require grad) and the learning rate ``lr``."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
+        self.params = list(params)
+        name = type(self).__name__
+        if not self.params:
+            raise ArgumentError(f"{name}: got no parameters to optimize")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Tensor) or not p.requires_grad:
+                what = type(p).__name__ if not isinstance(p, Tensor) else f"a tensor {p.shape} without requires_grad"
+                raise DTypeError(f"{name}: parameter {i} is {what}; pass tensors that require grad")
+        if not (lr > 0 and np.isfinite(lr)):
+            raise ArgumentError(f"{name}: learning rate must be a positive number, got {lr!r}")
+        self.lr = float(lr)
+        self.t = 0  # steps taken
+        self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
+
+    def zero_grad(self) -> None:
+        """Clear every parameter's ``.grad`` (set it to None)."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        self.t += 1
+        for p, state in zip(self.params, self.state):
+            if p.grad is not None:
+                p.data = p.data - self.update(p.grad, state)
+
+    def update(self, g: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
+        """The amount to subtract from a parameter with gradient ``g`` (``state`` persists per parameter)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr}, {len(self.params)} parameters)"
+
+
+class SGD(Optimizer):
+    """Gradient descent ``W := W - lr * dW`` (the course's update), optionally with momentum.
+
+    With ``momentum = beta > 0`` it keeps the course's exponentially weighted average
+    ``v := beta * v + (1 - beta) * dW`` and updates ``W := W - lr * v``.
+    """
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.0075, momentum: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if not 0 <= momentum < 1:
+            raise ArgumentError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+
+    def update(self, g: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
+        if self.momentum == 0:
+            return self.lr * g
+        beta = self.momentum
+        v = state["v"] = beta * state.get("v", np.zeros_like(g)) + (1 - beta) * g
+        return self.lr * v
+
+
+class RMSprop(Optimizer):
+    """``s := beta * s + (1 - beta) * dW²``; ``W := W - lr * dW / (sqrt(s) + eps)``."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, beta: float = 0.9, eps: float = 1e-8) -> None:
+        super().__init__(params, lr)
+        if not 0 <= beta < 1:
+            raise ArgumentError(f"RMSprop: beta must be in [0, 1), got {beta!r}")
+        self.beta, self.eps = float(beta), float(eps)
+
+    def update(self, g: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
+        s = state["s"] = self.beta * state.get("s", np.zeros_like(g)) + (1 - self.beta) * g * g
+        return self.lr * g / (np.sqrt(s) + self.eps)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction (Kingma & Ba 2015), as the course writes it.
+
+    ``v := b1 v + (1 - b1) dW``, ``s := b2 s + (1 - b2) dW²``, ``v̂ = v / (1 - b1^t)``,
+    ``ŝ = s / (1 - b2^t)``, ``W := W - lr * v̂ / (sqrt(ŝ) + eps)``.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float = 0.001,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, lr)
+        b1, b2 = betas
+        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+            raise ArgumentError(f"Adam: betas must be in [0, 1), got {betas!r}")
+        self.betas, self.eps = (float(b1), float(b2)), float(eps)
+
+    def update(self, g: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
+        b1, b2 = self.betas
+        v = state["v"] = b1 * state.get("v", np.zeros_like(g)) + (1 - b1) * g
+        s = state["s"] = b2 * state.get("s", np.zeros_like(g)) + (1 - b2) * g * g
+        v_hat = v / (1 - b1**self.t)
+        s_hat = s / (1 - b2**self.t)
+        return self.lr * v_hat / (np.sqrt(s_hat) + self.eps)

@@ -1,0 +1,306 @@
+"""Training loops, predictions and the course's plots.
+
+:func:`fit` runs the course's loop (forward, cost, backward, update), records the cost every
+``record_every`` iterations (before that iteration's update, so iteration 0 is the cost at
+initialisation), shows a tqdm progress bar with the current cost when the output is a terminal,
+and stops cleanly on Ctrl-C, keeping the parameters trained so far.
+
+>>> import numpy as np
+>>> from tinygrad_ng import nn
+>>> from tinygrad_ng.data import load_planar
+>>> from tinygrad_ng.train import fit, accuracy
+>>> X, Y = load_planar()
+>>> model = nn.MLP([2, 4, 1], hidden="tanh", init="course-small", seed=2)
+>>> history = fit(model, X, Y, lr=1.2, iterations=1001, record_every=1000)
+>>> [round(c, 6) for c in history.costs]
+[0.693048, 0.288083]
+>>> accuracy(model, X, Y) > 0.85
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._files import atomic_write
+from .data import minibatches
+from .errors import ArgumentError, ShapeError
+from .functional import binary_cross_entropy
+from .nn import Module
+from .optim import SGD, Optimizer
+from .tensor import ArrayLike, Tensor, no_grad
+
+__all__ = ["History", "fit", "predict", "accuracy", "plot_costs", "plot_decision_boundary"]
+
+Loss = Callable[[Tensor, Tensor], Tensor]
+
+
+@dataclass
+class History:
+    """The costs :func:`fit` recorded: ``costs[k]`` is the cost before the update of ``iterations[k]``.
+
+    ``interrupted`` is True when training stopped early (Ctrl-C or a callback); ``completed``
+    counts the iterations whose update was applied.
+    """
+
+    iterations: list[int] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
+    lr: float | None = None
+    completed: int = 0
+    interrupted: bool = False
+
+    def __len__(self) -> int:
+        return len(self.costs)
+
+    @property
+    def final_cost(self) -> float | None:
+        """The last recorded cost, or None if nothing was recorded."""
+        return self.costs[-1] if self.costs else None
+
+
+class _DeferSigint:
+    """Turn the first Ctrl-C into a flag checked between iterations (a second one interrupts at once).
+
+    Only possible in the main thread; elsewhere KeyboardInterrupt is caught where it lands.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:  # second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _DeferSigint:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+@contextlib.contextmanager
+def _progress(total: int, enabled: bool | None) -> Iterator[Any]:
+    """A tqdm bar (or None when disabled, not a terminal, or tqdm is not installed)."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    bar = None
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            bar = None
+        else:
+            bar = tqdm(total=total, unit="it", dynamic_ncols=True, leave=True)
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _as_array(x: ArrayLike, name: str) -> np.ndarray:
+    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if arr.ndim != 2:
+        raise ShapeError(f"fit: {name} must be 2-D (features, m) with samples as columns, got shape {arr.shape}")
+    return arr
+
+
+def fit(
+    model: Module,
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    lr: float = 0.0075,
+    iterations: int = 2500,
+    optimizer: Optimizer | None = None,
+    loss: Loss = binary_cross_entropy,
+    batch_size: int | None = None,
+    seed: int = 0,
+    record_every: int = 100,
+    print_every: int | None = None,
+    progress: bool | None = None,
+    callback: Callable[[int, float], bool | None] | None = None,
+) -> History:
+    """Train ``model`` on ``X (n_x, m)``, ``Y (n_y, m)`` by gradient descent; return the cost history.
+
+    Each iteration: forward, ``cost = loss(model(X), Y)``, backward, ``optimizer.step()``. The cost
+    is recorded (and printed when ``print_every`` divides the iteration) before the update, at
+    every multiple of ``record_every`` and at the last iteration.
+
+    Args:
+        lr: learning rate of the default optimizer, the course's ``SGD`` (ignored with ``optimizer``).
+        loss: ``loss(output, Y)``; the default, :func:`binary_cross_entropy`, is the course's cost
+            for a sigmoid output (use ``binary_cross_entropy_with_logits`` for ``output=None``).
+        batch_size: None for the course's full-batch descent; otherwise each iteration is one
+            epoch over shuffled mini-batches (seeded by ``seed + epoch``), and its cost is the
+            mean of the batch costs.
+        progress: show a tqdm bar with the current cost; None shows it when stderr is a terminal.
+        callback: ``callback(iteration, cost)`` after each iteration's update; returning True stops.
+
+    Ctrl-C (or KeyboardInterrupt from the callback) stops after the current iteration, keeping the
+    parameters trained so far; the history then has ``interrupted=True``.
+
+    >>> from tinygrad_ng import nn
+    >>> X = np.array([[0.0, 1.0, 2.0, 3.0]]); Y = np.array([[0.0, 0.0, 1.0, 1.0]])
+    >>> h = fit(nn.MLP([1, 1], init="zeros"), X, Y, lr=0.5, iterations=200, record_every=100)
+    >>> h.iterations, round(h.costs[0], 6)
+    ([0, 100, 199], 0.693147)
+    """
+    X_arr, Y_arr = _as_array(X, "X"), _as_array(Y, "Y")
+    if X_arr.shape[1] != Y_arr.shape[1]:
+        raise ShapeError(f"fit: X {X_arr.shape} and Y {Y_arr.shape} must have the same number of columns (samples)")
+    if iterations < 1 or record_every < 1 or (print_every is not None and print_every < 1):
+        raise ArgumentError(
+            f"fit: iterations, record_every and print_every must be >= 1, got {iterations}, {record_every}, "
+            f"{print_every}"
+        )
+    opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=lr)
+    history = History(lr=opt.lr)
+    with _progress(iterations, progress) as bar, _DeferSigint() as sigint:
+        say = bar.write if bar is not None else print
+        for i in range(iterations):
+            try:
+                if batch_size is None:
+                    cost = _step(model, opt, loss, X_arr, Y_arr)
+                else:
+                    batches = minibatches(X_arr, Y_arr, batch_size, seed=seed + i)
+                    costs = [_step(model, opt, loss, xb, yb) * xb.shape[1] for xb, yb in batches]
+                    cost = float(np.sum(costs) / X_arr.shape[1])
+                history.completed = i + 1
+                if i % record_every == 0 or i == iterations - 1:
+                    history.iterations.append(i)
+                    history.costs.append(cost)
+                if print_every is not None and (i % print_every == 0 or i == iterations - 1):
+                    say(f"Cost after iteration {i}: {cost:.6f}")
+                if bar is not None:
+                    bar.set_postfix(cost=f"{cost:.6f}", refresh=False)
+                    bar.update()
+                stop = callback(i, cost) if callback is not None else False
+            except KeyboardInterrupt:
+                stop = True
+            if stop or sigint.requested:
+                history.interrupted = True
+                say(f"training stopped after {history.completed} of {iterations} iterations; parameters kept")
+                break
+    return history
+
+
+def _step(model: Module, opt: Optimizer, loss: Loss, X: np.ndarray, Y: np.ndarray) -> float:
+    """One gradient-descent step on one batch; returns the cost before the update."""
+    opt.zero_grad()
+    cost = loss(model(X), Y)
+    cost.backward()
+    opt.step()
+    return float(cost.item())
+
+
+def predict(model: Module, X: ArrayLike, threshold: float = 0.5) -> np.ndarray:
+    """The model's 0/1 predictions ``(n_y, m)``: 1 where the output is ``> threshold`` (the course's rule).
+
+    For a model with logits output (``output=None``) pass ``threshold=0.0``.
+
+    >>> from tinygrad_ng import nn
+    >>> predict(nn.MLP([1, 1], init="zeros"), [[1.0, 2.0]])  # sigmoid(0) = 0.5 is not > 0.5
+    array([[0, 0]])
+    """
+    with no_grad():
+        out = model(X if isinstance(X, Tensor) else np.asarray(X))
+    return (out.data > threshold).astype(np.int64)
+
+
+def accuracy(model: Module, X: ArrayLike, Y: ArrayLike, threshold: float = 0.5) -> float:
+    """The fraction of samples whose prediction equals the label, in [0, 1].
+
+    >>> from tinygrad_ng import nn
+    >>> accuracy(nn.MLP([1, 1], init="zeros"), [[1.0, 2.0]], [[0, 1]])
+    0.5
+    """
+    y = Y.data if isinstance(Y, Tensor) else np.asarray(Y)
+    p = predict(model, X, threshold)
+    if p.shape != y.shape:
+        raise ShapeError(f"accuracy: predictions have shape {p.shape} but Y has shape {y.shape}")
+    return float(np.mean(p == y))
+
+
+def _save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    with atomic_write(path) as f:
+        fig.savefig(f, format=fmt, dpi=100, bbox_inches="tight")
+    return path
+
+
+def _figure(size: tuple[float, float]) -> Any:
+    """A matplotlib Figure drawn off-screen: no pyplot, so no window and no change to the user's backend."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("plotting needs matplotlib: pip install 'tinygrad-ng[train]'") from None
+    return Figure(figsize=size)
+
+
+def plot_costs(history: History, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
+    """Save the course's learning-curve plot (cost against iteration) to ``path`` (PNG, SVG, PDF...).
+
+    >>> import tempfile, pathlib
+    >>> h = History(iterations=[0, 100, 200], costs=[0.69, 0.4, 0.3], lr=0.0075)
+    >>> plot_costs(h, pathlib.Path(tempfile.mkdtemp()) / "costs.png").stat().st_size > 0
+    True
+    """
+    if not history.costs:
+        raise ArgumentError("plot_costs: the history holds no costs")
+    fig = _figure((6, 4))
+    ax = fig.add_subplot()
+    ax.plot(history.iterations, history.costs)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("cost")
+    ax.set_title(title if title is not None else f"Learning rate = {history.lr}")
+    ax.grid(alpha=0.3)
+    return _save_figure(fig, path)
+
+
+def plot_decision_boundary(
+    model: Module, X: ArrayLike, Y: ArrayLike, path: str | os.PathLike[str], *, title: str | None = None
+) -> Path:
+    """Save the model's decision regions over 2-D data ``X (2, m)`` with the points colored by ``Y (1, m)``.
+
+    >>> import tempfile, pathlib
+    >>> from tinygrad_ng import nn
+    >>> from tinygrad_ng.data import load_planar
+    >>> X, Y = load_planar()
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "boundary.png"
+    >>> plot_decision_boundary(nn.MLP([2, 4, 1], "tanh", seed=2), X, Y, path).exists()
+    True
+    """
+    x = X.data if isinstance(X, Tensor) else np.asarray(X, dtype=np.float64)
+    y = Y.data if isinstance(Y, Tensor) else np.asarray(Y)
+    if x.ndim != 2 or x.shape[0] != 2 or y.shape != (1, x.shape[1]):
+        raise ShapeError(f"plot_decision_boundary: needs X (2, m) and Y (1, m), got X {x.shape} and Y {y.shape}")
+    (x0_min, x1_min), (x0_max, x1_max) = x.min(axis=1) - 1, x.max(axis=1) + 1
+    step = max(x0_max - x0_min, x1_max - x1_min) / 400
+    xx, yy = np.meshgrid(np.arange(x0_min, x0_max, step), np.arange(x1_min, x1_max, step))
+    grid = np.stack([xx.ravel(), yy.ravel()]).astype(x.dtype)
+    zz = predict(model, grid).reshape(xx.shape)
+    fig = _figure((6, 5))
+    ax = fig.add_subplot()
+    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], cmap="Spectral", alpha=0.8)
+    ax.scatter(x[0], x[1], c=y.ravel(), s=12, cmap="Spectral", edgecolors="k", linewidths=0.3)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title(title if title is not None else "Decision boundary")
+    return _save_figure(fig, path)
