@@ -435,7 +435,9 @@ def test_bad_arguments(kwargs: dict, match: str) -> None:
 
 
 def test_bad_roots() -> None:
-    with pytest.raises(tg.DTypeError, match="expected Tensors"):
+    with pytest.raises(tg.DTypeError, match="expected a Tensor or a list of Tensors, got ndarray"):
         tg.draw_graph(np.ones(3))  # type: ignore[arg-type]
+    with pytest.raises(tg.DTypeError, match="expected Tensors, got int"):
+        tg.draw_graph([tg.Tensor(1.0), 3])  # type: ignore[list-item]
     with pytest.raises(tg.ArgumentError, match="no tensors"):
         tg.draw_graph([])

@@ -257,7 +257,7 @@ def draw_graph(
         raise ArgumentError(f"draw_graph: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
         raise ArgumentError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
-    if heat_range is not None and not (0 < heat_range[0] < heat_range[1]):
+    if heat_range is not None and not (len(heat_range) == 2 and 0 < heat_range[0] < heat_range[1]):
         raise ArgumentError(f"draw_graph: heat_range must be (low, high) with 0 < low < high, got {heat_range!r}")
 
     tensors, n_hidden, cut = _walk(roots, max_nodes)
@@ -273,7 +273,12 @@ def draw_graph(
 
 
 def _check_roots(root_or_roots: Any) -> list[Tensor]:
-    roots = [root_or_roots] if isinstance(root_or_roots, Tensor) else list(root_or_roots)
+    if isinstance(root_or_roots, Tensor):
+        roots = [root_or_roots]
+    elif isinstance(root_or_roots, (list, tuple)):
+        roots = list(root_or_roots)
+    else:
+        raise DTypeError(f"draw_graph: expected a Tensor or a list of Tensors, got {type(root_or_roots).__name__}")
     if not roots:
         raise ArgumentError("draw_graph: no tensors given to draw")
     for r in roots:
