@@ -441,3 +441,17 @@ def test_bad_roots() -> None:
         tg.draw_graph([tg.Tensor(1.0), 3])  # type: ignore[list-item]
     with pytest.raises(tg.ArgumentError, match="no tensors"):
         tg.draw_graph([])
+
+
+def test_nn_layers_are_clusters_and_collapse() -> None:
+    nn = pytest.importorskip("tinygrad_ng.nn")
+    net = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 1), nn.Sigmoid())
+    X, Y = np.ones((4, 3)), np.array([[1.0, 0.0, 1.0]])
+    J = tg.binary_cross_entropy(net(X), Y)
+    source = tg.draw_graph(J).source
+    for scope in ("layers.0", "layers.2"):
+        block = source[source.index(f'label="{scope}"') :].split("subgraph cluster_")[0]
+        assert f"<B>{scope}.W</B>" in block and f"<B>{scope}.b</B>" in block and "<B>matmul</B>" in block
+    collapsed = tg.draw_graph(J, collapse="layers.0").source
+    assert collapsed.count("shape=box3d") == 1 and "<B>layers.0.W</B>" not in collapsed
+    assert "layers.0.W (5, 4)" in collapsed
