@@ -198,16 +198,15 @@ class GradcheckReport:
             if c.kinks:
                 shown = ", ".join(str(k) for k in c.kinks[:5]) + (" ..." if len(c.kinks) > 5 else "")
                 lines.append(f"  input {c.index}: non-differentiable point at {shown} (not counted as failures)")
-        if self.nodes:
-            bad = self.culprits
-            if bad:
-                lines.append("local check of each op's VJP against its own forward; these disagree:")
-                lines.extend(f"  {n}" for n in bad)
-            else:
-                lines.append(
-                    f"local check: all {len(self.nodes)} recorded op inputs agree with finite differences, so the "
-                    "mismatch comes from computation outside the graph (.data, .detach(), NumPy on arrays)"
-                )
+        if self.culprits:
+            lines.append("local check of each op's VJP against its own forward; these disagree:")
+            lines.extend(f"  {n}" for n in self.culprits)
+        elif not self.passed:
+            checked = f"all {len(self.nodes)} recorded op inputs agree" if self.nodes else "no op was recorded"
+            lines.append(
+                f"local check: {checked} with finite differences, so the mismatch comes from computation "
+                "outside the graph (.data, .detach(), NumPy on arrays)"
+            )
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
@@ -309,11 +308,22 @@ def _analytic_rows(args: Sequence[Any], checked: Sequence[int], fn: Callable[...
     """The full Jacobian of the flattened outputs for each checked input, row by row, by reverse mode."""
     with enable_grad():
         outs = _outputs(fn(*args), what)
-    live = [o for o in outs if o.requires_grad]
     n_out = sum(o.size for o in outs)
     jac = [np.zeros((n_out, args[i].size)) for i in checked]
+    live = [(pos, o) for pos, o in enumerate(outs) if o.requires_grad]
     if not live:
         return jac
+    offsets = np.cumsum([0] + [o.size for o in outs])
+    wrt = [args[i] for i in checked]
+    for which, (pos, o) in enumerate(live):
+        for e in range(o.size):
+            gos = [np.zeros(q.shape, q.dtype) for _, q in live]
+            gos[which].flat[e] = 1.0
+            grads = grad([q for _, q in live], wrt, gos, retain_graph=True, allow_unused=True)
+            for row, g in zip(jac, grads):
+                if g is not None:
+                    row[offsets[pos] + e] = g.data.astype(np.float64).ravel()
+    return jac
     offsets, start = {}, 0
     for o in outs:
         offsets[id(o)] = start
