@@ -10,7 +10,7 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 (1, 2)
 """
 
-from . import functional
+from . import data, functional, nn, optim, train
 from .autograd import detect_anomaly, grad
 from .custom import CustomOp, custom_op
 from .errors import (
@@ -81,4 +81,8 @@ __all__ = [
     "GraphvizNotFoundError",
     "draw_graph",
     "GraphDrawing",
+    "nn",
+    "optim",
+    "data",
+    "train",
 ]

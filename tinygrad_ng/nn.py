@@ -128,6 +128,7 @@ class Module:
     _scope: str | None = None
 
     def forward(self, x: Tensor) -> Tensor:
+        """The module's computation; subclasses define it (call the module, not this, to get its name scope)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(x)")
 
     def __call__(self, x: ArrayLike) -> Tensor:
@@ -261,6 +262,7 @@ class Module:
         self.load_state_dict(state, source=where)
 
     def extra_repr(self) -> str:
+        """The arguments shown inside the module's repr."""
         return ""
 
     def __repr__(self) -> str:
@@ -301,6 +303,7 @@ class Linear(Module):
         self.b = Tensor(np.zeros((n_out, 1), np.dtype(dtype or np.float64)), requires_grad=True)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Apply the layer to ``x (n_in, m)``."""
         if x.ndim != 2 or x.shape[0] != self.W.shape[1]:
             raise ShapeError(
                 f"Linear: input has shape {x.shape} but W is {self.W.shape}; the input must be "
@@ -310,6 +313,7 @@ class Linear(Module):
         return z if self._g is None else self._g(z)
 
     def extra_repr(self) -> str:
+        """The arguments shown inside the repr."""
         act = f", activation={self.activation!r}" if self.activation else ""
         return f"n_in={self.W.shape[1]}, n_out={self.W.shape[0]}{act}"
 
@@ -318,6 +322,7 @@ class _Elementwise(Module):
     fn: Callable[[Tensor], Tensor]
 
     def forward(self, x: Tensor) -> Tensor:
+        """Apply the function elementwise."""
         return type(self).fn(x)
 
 
@@ -342,7 +347,10 @@ class Sigmoid(_Elementwise):
 class Identity(_Elementwise):
     """Returns its input unchanged."""
 
-    fn = staticmethod(lambda x: x)  # type: ignore[assignment]
+    @staticmethod
+    def fn(x: Tensor) -> Tensor:
+        """Return ``x``."""
+        return x
 
 
 class LeakyReLU(Module):
@@ -352,9 +360,11 @@ class LeakyReLU(Module):
         self.slope = slope
 
     def forward(self, x: Tensor) -> Tensor:
+        """Apply the function elementwise."""
         return x.leaky_relu(self.slope)
 
     def extra_repr(self) -> str:
+        """The arguments shown inside the repr."""
         return f"slope={self.slope}"
 
 
@@ -373,6 +383,7 @@ class Sequential(Module):
         self.layers = list(layers)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Apply the layers in order."""
         for layer in self.layers:
             x = layer(x)
         return x
@@ -434,6 +445,7 @@ class MLP(Module):
         return len(self.n_units) - 1
 
     def forward(self, x: Tensor) -> Tensor:
+        """The output ``A_L (n_L, m)`` for the input ``x (n_x, m)``."""
         if x.ndim != 2 or x.shape[0] != self.n_units[0]:
             raise ShapeError(
                 f"MLP: input has shape {x.shape}; expected (n_x={self.n_units[0]}, m) with samples as columns"
@@ -448,4 +460,5 @@ class MLP(Module):
         return a
 
     def extra_repr(self) -> str:
+        """The arguments shown inside the repr."""
         return f"n_units={self.n_units}, hidden={self.hidden!r}, output={self.output!r}"
