@@ -30,6 +30,7 @@ from conftest import IN_CI, ROOT
 import tinygrad_ng
 from tinygrad_ng.ops import REGISTRY
 
+F_ALL = tinygrad_ng.functional.__all__
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DATA_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
 REQUIREMENTS = ("graphviz", "data")
@@ -217,14 +218,16 @@ def test_every_public_callable_has_a_docstring() -> None:
     assert not missing, "public callables without a docstring:\n  " + "\n  ".join(missing)
 
 
-def test_top_level_functions_show_an_example() -> None:
+def test_public_functions_show_an_example() -> None:
+    """The top-level names and every function of tinygrad_ng.functional have a ``>>>`` example."""
+    candidates = [(f"tinygrad_ng.{n}", getattr(tinygrad_ng, n)) for n in tinygrad_ng.__all__]
+    candidates += [(f"tinygrad_ng.functional.{n}", getattr(tinygrad_ng.functional, n)) for n in F_ALL]
     no_example = []
-    for attr in tinygrad_ng.__all__:
-        obj = getattr(tinygrad_ng, attr)
+    for qualname, obj in candidates:
         is_error = inspect.isclass(obj) and issubclass(obj, BaseException)
         if (inspect.isfunction(obj) or inspect.isclass(obj)) and not is_error and ">>>" not in (obj.__doc__ or ""):
-            no_example.append(attr)
-    assert not no_example, "top-level names whose docstring has no example: " + ", ".join(no_example)
+            no_example.append(qualname)
+    assert not no_example, "public names whose docstring has no example: " + ", ".join(no_example)
 
 
 def test_undocumented_walk_would_catch_a_bare_function(monkeypatch: pytest.MonkeyPatch) -> None:

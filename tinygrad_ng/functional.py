@@ -115,28 +115,59 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 # --------------------------------------------------------------------------- arithmetic
 def add(x: ArrayLike, y: ArrayLike) -> Tensor:
-    """Elementwise ``x + y`` with NumPy broadcasting."""
+    """Elementwise ``x + y`` with NumPy broadcasting.
+
+    Shapes: ``x`` and ``y`` broadcast together; the result has the broadcast shape.
+
+    >>> add(Tensor([[1.0], [2.0]]), Tensor([10.0, 20.0, 30.0])).shape  # (2, 1) + (3,)
+    (2, 3)
+    """
     return ops.ADD(*_pair(x, y))
 
 
 def sub(x: ArrayLike, y: ArrayLike) -> Tensor:
-    """Elementwise ``x - y``, composed as ``x + (-y)``."""
+    """Elementwise ``x - y``, composed as ``x + (-y)``.
+
+    Shapes: ``x`` and ``y`` broadcast together; the result has the broadcast shape.
+
+    >>> sub(Tensor([3.0, 5.0]), 1.0)
+    Tensor([2., 4.], shape=(2,), dtype=float64)
+    """
     x, y = _pair(x, y)
     return ops.ADD(x, ops.NEG(y))
 
 
 def mul(x: ArrayLike, y: ArrayLike) -> Tensor:
-    """Elementwise ``x * y`` with NumPy broadcasting."""
+    """Elementwise ``x * y`` with NumPy broadcasting.
+
+    Shapes: ``x`` and ``y`` broadcast together; the result has the broadcast shape.
+
+    >>> mul(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]))
+    Tensor([[3., 6.],
+            [4., 8.]], shape=(2, 2), dtype=float64)
+    """
     return ops.MUL(*_pair(x, y))
 
 
 def div(x: ArrayLike, y: ArrayLike) -> Tensor:
-    """Elementwise ``x / y`` with NumPy broadcasting."""
+    """Elementwise ``x / y`` with NumPy broadcasting.
+
+    Shapes: ``x`` and ``y`` broadcast together; the result has the broadcast shape.
+
+    >>> div(Tensor([1.0, 3.0]), 2.0)
+    Tensor([0.5, 1.5], shape=(2,), dtype=float64)
+    """
     return ops.DIV(*_pair(x, y))
 
 
 def neg(x: ArrayLike) -> Tensor:
-    """Elementwise ``-x``."""
+    """Elementwise ``-x``.
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> neg(Tensor([1.0, -2.0]))
+    Tensor([-1.,  2.], shape=(2,), dtype=float64)
+    """
     return ops.NEG(as_tensor(x))
 
 
@@ -167,22 +198,46 @@ def matmul(x: ArrayLike, y: ArrayLike) -> Tensor:
 
 # --------------------------------------------------------------------------- elementwise
 def exp(x: ArrayLike) -> Tensor:
-    """Elementwise ``e ** x``."""
+    """Elementwise ``e ** x``.
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> exp(Tensor([0.0, 1.0]))
+    Tensor([1.    , 2.7183], shape=(2,), dtype=float64)
+    """
     return ops.EXP(as_tensor(x))
 
 
 def log(x: ArrayLike) -> Tensor:
-    """Elementwise natural logarithm."""
+    """Elementwise natural logarithm.
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> log(Tensor([1.0, 100.0]))
+    Tensor([0.    , 4.6052], shape=(2,), dtype=float64)
+    """
     return ops.LOG(as_tensor(x))
 
 
 def sqrt(x: ArrayLike) -> Tensor:
-    """Elementwise square root."""
+    """Elementwise square root.
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> sqrt(Tensor([4.0, 9.0]))
+    Tensor([2., 3.], shape=(2,), dtype=float64)
+    """
     return ops.SQRT(as_tensor(x))
 
 
 def abs(x: ArrayLike) -> Tensor:
-    """Elementwise absolute value (derivative 0 at 0)."""
+    """Elementwise absolute value (derivative 0 at 0).
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> abs(Tensor([-1.5, 2.0]))
+    Tensor([1.5, 2. ], shape=(2,), dtype=float64)
+    """
     return ops.ABS(as_tensor(x))
 
 
@@ -196,22 +251,48 @@ def sigmoid(x: ArrayLike) -> Tensor:
 
 
 def tanh(x: ArrayLike) -> Tensor:
-    """Elementwise hyperbolic tangent."""
+    """Elementwise hyperbolic tangent.
+
+    Shapes: the result has ``x``'s shape; the derivative is ``1 - tanh(x)**2``.
+
+    >>> tanh(Tensor([0.0, 100.0]))
+    Tensor([0., 1.], shape=(2,), dtype=float64)
+    """
     return ops.TANH(as_tensor(x))
 
 
 def relu(x: ArrayLike) -> Tensor:
-    """Elementwise ``max(x, 0)``; the derivative is 1 where x > 0 and 0 elsewhere (0 at x = 0)."""
+    """Elementwise ``max(x, 0)``; the derivative is 1 where x > 0 and 0 elsewhere (0 at x = 0).
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> relu(x).sum().backward()
+    >>> x.grad
+    array([0., 0., 1.])
+    """
     return ops.RELU(as_tensor(x))
 
 
 def leaky_relu(x: ArrayLike, slope: float = 0.01) -> Tensor:
-    """Elementwise ``x`` where x > 0, else ``slope * x``."""
+    """Elementwise ``x`` where x > 0, else ``slope * x``.
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> leaky_relu(Tensor([-2.0, 3.0]), slope=0.1)
+    Tensor([-0.2,  3. ], shape=(2,), dtype=float64)
+    """
     return ops.LEAKY_RELU(as_tensor(x), slope=float(slope))
 
 
 def clip(x: ArrayLike, low: float | None = None, high: float | None = None) -> Tensor:
-    """Elementwise clamp to ``[low, high]`` (either may be None); derivative 1 inside, 0 outside."""
+    """Elementwise clamp to ``[low, high]`` (either may be None); derivative 1 inside, 0 outside.
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> clip(Tensor([-1.0, 0.5, 2.0]), 0.0, 1.0)
+    Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float64)
+    """
     if low is not None and high is not None and low > high:
         raise ArgumentError(f"clip: low={low} is greater than high={high}")
     return ops.CLIP(as_tensor(x), low=low, high=high)
@@ -253,7 +334,13 @@ def where(cond: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
 
 
 def compare(fn: np.ufunc, x: ArrayLike, y: ArrayLike) -> Tensor:
-    """``fn(x, y)`` for a NumPy comparison, as a constant boolean tensor."""
+    """``fn(x, y)`` for a NumPy comparison, as a constant boolean tensor.
+
+    Shapes: ``x`` and ``y`` broadcast together; no gradient flows through the result.
+
+    >>> compare(np.greater, Tensor([1.0, 3.0]), 2.0)
+    Tensor([False,  True], shape=(2,), dtype=bool)
+    """
     a = x._data if isinstance(x, Tensor) else np.asarray(x)
     b = y._data if isinstance(y, Tensor) else np.asarray(y)
     try:
@@ -275,7 +362,13 @@ def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis``: the sum divided by the number of elements summed."""
+    """Mean over ``axis``: the sum divided by the number of elements summed.
+
+    Shapes: ``axis`` is removed from ``x``'s shape (kept as 1 with ``keepdims=True``).
+
+    >>> mean(Tensor([[1.0, 2.0], [3.0, 5.0]]), axis=1)
+    Tensor([1.5, 4. ], shape=(2,), dtype=float64)
+    """
     x = as_tensor(x)
     axes = _norm_axis(axis, x.ndim, "mean")
     n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
@@ -285,7 +378,13 @@ def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Maximum over ``axis``; tied maxima share the gradient equally."""
+    """Maximum over ``axis``; tied maxima share the gradient equally.
+
+    Shapes: ``axis`` is removed from ``x``'s shape (kept as 1 with ``keepdims=True``).
+
+    >>> max(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=0)
+    Tensor([3., 4.], shape=(2,), dtype=float64)
+    """
     x = as_tensor(x)
     if x.size == 0:
         raise ShapeError(f"max: empty tensor of shape {x.shape} has no maximum")
@@ -293,12 +392,24 @@ def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Minimum over ``axis``, composed as ``-max(-x)``."""
+    """Minimum over ``axis``, composed as ``-max(-x)``.
+
+    Shapes: ``axis`` is removed from ``x``'s shape (kept as 1 with ``keepdims=True``).
+
+    >>> min(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=0)
+    Tensor([1., 2.], shape=(2,), dtype=float64)
+    """
     return neg(max(neg(x), axis, keepdims))
 
 
 def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """``log(sum(exp(x)))`` over ``axis``, shifted by the maximum so nothing overflows."""
+    """``log(sum(exp(x)))`` over ``axis``, shifted by the maximum so nothing overflows.
+
+    Shapes: ``axis`` is removed from ``x``'s shape (kept as 1 with ``keepdims=True``).
+
+    >>> logsumexp(Tensor([1000.0, 1000.0]))  # log(2 e^1000), no overflow
+    Tensor(1000.6931, shape=(), dtype=float64)
+    """
     x = as_tensor(x)
     if x.size == 0:
         raise ShapeError(f"logsumexp: empty tensor of shape {x.shape}")
@@ -316,21 +427,39 @@ def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
 
 
 def log_softmax(x: ArrayLike, axis: int = 0) -> Tensor:
-    """``log(softmax(x))`` along ``axis``, computed as ``x - logsumexp(x)``."""
+    """``log(softmax(x))`` along ``axis``, computed as ``x - logsumexp(x)``.
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> log_softmax(Tensor([[0.0], [0.0]])).data.ravel()  # two classes, one sample
+    array([-0.69314718, -0.69314718])
+    """
     x = as_tensor(x)
     return x - logsumexp(x, axis, keepdims=True)
 
 
 # --------------------------------------------------------------------------- shapes
 def reshape(x: ArrayLike, shape: int | Sequence[int]) -> Tensor:
-    """The same values in ``shape`` (one entry may be -1)."""
+    """The same values in ``shape`` (one entry may be -1).
+
+    Shapes: the result has ``shape``, with as many elements as ``x``.
+
+    >>> reshape(Tensor([1.0, 2.0, 3.0, 4.0]), (2, -1)).shape
+    (2, 2)
+    """
     x = as_tensor(x)
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     return ops.RESHAPE(x, shape=shape)
 
 
 def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None, as ``.T``)."""
+    """Permute the axes (reverse them when ``axes`` is None, as ``.T``).
+
+    Shapes: the result's axis ``i`` is ``x``'s axis ``axes[i]``.
+
+    >>> transpose(Tensor.zeros(2, 3, 4), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
     x = as_tensor(x)
     if axes is None:
         perm = tuple(range(x.ndim))[::-1]
@@ -342,12 +471,24 @@ def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Tensor:
 
 
 def flatten(x: ArrayLike) -> Tensor:
-    """The values as a 1-D tensor."""
+    """The values as a 1-D tensor.
+
+    Shapes: ``(x.size,)``.
+
+    >>> flatten(Tensor.zeros(2, 3)).shape
+    (6,)
+    """
     return reshape(x, (-1,))
 
 
 def expand_dims(x: ArrayLike, axis: int) -> Tensor:
-    """Insert an axis of length 1 at ``axis``."""
+    """Insert an axis of length 1 at ``axis``.
+
+    Shapes: ``x``'s shape with a 1 inserted at ``axis``.
+
+    >>> expand_dims(Tensor([1.0, 2.0]), 1).shape  # a column
+    (2, 1)
+    """
     x = as_tensor(x)
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise ShapeError(f"expand_dims: axis {axis} is out of range for shape {x.shape}")
@@ -356,7 +497,13 @@ def expand_dims(x: ArrayLike, axis: int) -> Tensor:
 
 
 def squeeze(x: ArrayLike, axis: Axis = None) -> Tensor:
-    """Remove axes of length 1: all of them, or those in ``axis`` (which must have length 1)."""
+    """Remove axes of length 1: all of them, or those in ``axis`` (which must have length 1).
+
+    Shapes: ``x``'s shape without the removed 1s.
+
+    >>> squeeze(Tensor.zeros(1, 3, 1)).shape
+    (3,)
+    """
     x = as_tensor(x)
     axes = _norm_axis(axis, x.ndim, "squeeze")
     if axes is None:
@@ -368,7 +515,16 @@ def squeeze(x: ArrayLike, axis: Axis = None) -> Tensor:
 
 
 def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Tensor:
-    """Broadcast to ``shape`` as NumPy does; the gradient is summed back."""
+    """Broadcast to ``shape`` as NumPy does; the gradient is summed back.
+
+    Shapes: ``x``'s shape must broadcast to ``shape``, the result's shape.
+
+    >>> b = Tensor([[1.0], [2.0]], requires_grad=True)  # (n, 1)
+    >>> broadcast_to(b, (2, 3)).sum().backward()
+    >>> b.grad  # summed over the 3 columns
+    array([[3.],
+           [3.]])
+    """
     return ops.BROADCAST_TO(as_tensor(x), shape=tuple(int(s) for s in shape))
 
 
@@ -386,6 +542,13 @@ def getitem(x: ArrayLike, index: Any) -> Tensor:
     """``x[index]`` with slices, ints, integer arrays or boolean masks (NumPy's rules).
 
     Backward adds the gradient back at ``index``; repeated indices accumulate.
+
+    Shapes: as NumPy's indexing of ``x``.
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> getitem(x, [0, 0, 2]).sum().backward()
+    >>> x.grad  # index 0 was used twice
+    array([2., 0., 1.])
     """
     x = as_tensor(x)
     index = _norm_index(index)
@@ -435,7 +598,13 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
 
 
 def astype(x: ArrayLike, dtype: Any) -> Tensor:
-    """A copy converted to ``dtype``; converting to a non-float dtype gives a constant."""
+    """A copy converted to ``dtype``; converting to a non-float dtype gives a constant.
+
+    Shapes: the result has ``x``'s shape.
+
+    >>> astype(Tensor([1.0, 2.0]), np.float32).dtype
+    dtype('float32')
+    """
     x = as_tensor(x)
     dtype = np.dtype(dtype)
     if dtype.kind not in "biuf":
