@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 try:
+    from hypothesis import assume
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as e:  # pragma: no cover - depends on the environment
@@ -152,8 +153,9 @@ def arrays(
     def draw_array(draw: Callable[..., Any]) -> np.ndarray:
         s = draw(_shape_strategy(shape))
         dt = draw(dtypes)
-        values = draw(hnp.arrays(np.float64, s, elements=floats, unique=unique))
-        return values.astype(dt)
+        values = draw(hnp.arrays(np.float64, s, elements=floats, unique=unique)).astype(dt)
+        assume(not unique or np.unique(values).size == values.size)  # rounding to dt may merge values
+        return values
 
     return draw_array()
 
