@@ -64,6 +64,7 @@ def check_gradients(impls: list[wl.Impl], dtype: np.dtype) -> None:
 
 def calibrate(impl: wl.Impl, seconds: float) -> int:
     """How many steps take about ``seconds``."""
+    impl.reset()
     t = time.perf_counter()
     impl.step()
     once = max(time.perf_counter() - t, 1e-6)
@@ -78,6 +79,7 @@ def time_interleaved(impls: list[wl.Impl], rounds: int, seconds: float) -> dict[
         for k in range(len(impls)):
             impl = impls[(r + k) % len(impls)]
             n = reps[impl.name]
+            impl.reset()
             t = time.perf_counter()
             for _ in range(n):
                 impl.step()
@@ -88,7 +90,7 @@ def time_interleaved(impls: list[wl.Impl], rounds: int, seconds: float) -> dict[
 def bench_workloads(names: list[str] | None, impl_names: list[str], rounds: int, seconds: float) -> list[dict]:
     rows = []
     for w in wl.make_workloads(names):
-        impls = [wl.IMPLS[name](w) for name in impl_names]
+        impls = wl.build_impls(w, impl_names)
         check_gradients(impls, w.dtype)
         times = time_interleaved(impls, rounds, seconds)
         ref, course = np.array(times["numpy"]), np.array(times["numpy-course"])
@@ -197,9 +199,10 @@ def bench_depth(depths: list[int], impl_names: list[str], rounds: int, seconds: 
     for depth in depths:
         dims = [64] * depth + [1]
         w = wl.Workload(f"mlp{depth}", "", dims, "relu", [(X, Y)], wl.init_params(dims, 0, "sqrt"), 0.0)
-        impls = [wl.IMPLS[name](w) for name in impl_names]
+        impls = wl.build_impls(w, impl_names)
         for impl in impls:  # time forward + backward only: gradients() does no update
             impl.step = impl.gradients  # type: ignore[method-assign]
+            impl.reset = lambda: None  # type: ignore[method-assign]
         check_gradients(impls, w.dtype)
         times = time_interleaved(impls, rounds, seconds)
         ref = np.array(times["numpy"])

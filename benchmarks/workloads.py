@@ -196,6 +196,14 @@ class Impl:
     def step(self) -> None:
         raise NotImplementedError
 
+    def reset(self) -> None:
+        """Back to the initial parameters, so every timed block trains from the same point.
+
+        (Training on for thousands of steps would drift into saturated sigmoids, and timings
+        that depend on how far a model has drifted are not comparable.)
+        """
+        raise NotImplementedError
+
     def gradients(self) -> tuple[float, Params]:
         """The cost and the gradients on the first batch, at the current parameters (no update)."""
         raise NotImplementedError
@@ -214,6 +222,9 @@ class NumpyImpl(Impl):
     def step(self) -> None:
         for X, Y in self.w.batches:
             reference.sgd_step(self.p, X, Y, self.w.lr, self.w.hidden)
+
+    def reset(self) -> None:
+        self.p = copy_params(self.w.params)
 
     def gradients(self) -> tuple[float, Params]:
         X, Y = self.w.batches[0]
@@ -237,6 +248,10 @@ class CourseImpl(Impl):
     def step(self) -> None:
         for X, Y in self.w.batches:
             reference.course_step(self.p, X, Y, self.w.lr, self.w.hidden)
+
+    def reset(self) -> None:
+        for layer, (W, b) in enumerate(copy_params(self.w.params), start=1):
+            self.p[f"W{layer}"], self.p[f"b{layer}"] = W, b
 
     def gradients(self) -> tuple[float, Params]:
         X, Y = self.w.batches[0]
@@ -278,6 +293,10 @@ class TinygradImpl(Impl):
                 W.data -= lr * W.grad
                 b.data -= lr * b.grad
                 W.grad = b.grad = None
+
+    def reset(self) -> None:
+        for (W, b), (W0, b0) in zip(self.p, copy_params(self.w.params)):
+            W.data, b.data = W0, b0
 
     def gradients(self) -> tuple[float, Params]:
         X, Y = self.batches[0]
@@ -325,6 +344,12 @@ class TorchImpl(Impl):
                     b -= lr * b.grad
                     W.grad = b.grad = None
 
+    def reset(self) -> None:
+        with self.torch.no_grad():
+            for (W, b), (W0, b0) in zip(self.p, self.w.params):
+                W.copy_(self.torch.from_numpy(W0))
+                b.copy_(self.torch.from_numpy(b0))
+
     def gradients(self) -> tuple[float, Params]:
         X, Y = self.batches[0]
         cost = self._cost(X, Y)
@@ -336,6 +361,23 @@ class TorchImpl(Impl):
 
     def params(self) -> Params:
         return [(W.detach().numpy(), b.detach().numpy()) for W, b in self.p]
+
+
+def build_impls(w: Workload, names: list[str]) -> list[Impl]:
+    """The implementations ``names`` for workload ``w``, all reading the very same data arrays.
+
+    ``Tensor(X)`` copies X, and a large array's speed depends on where it landed (for instance
+    whether the kernel backed it with huge pages: the matmuls of the cat workloads are bound by
+    memory). So the other implementations are handed tinygrad_ng's copies.
+    """
+    impls = {}
+    if "tinygrad_ng" in names:
+        impls["tinygrad_ng"] = TinygradImpl(w)
+        w.batches = [(X.data, Y.data) for X, Y in impls["tinygrad_ng"].batches]  # type: ignore[attr-defined]
+    for name in names:
+        if name not in impls:
+            impls[name] = IMPLS[name](w)
+    return [impls[name] for name in names]
 
 
 def torch_available() -> bool:
