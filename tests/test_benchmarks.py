@@ -1,0 +1,62 @@
+"""Smoke tests of the benchmark script (benchmarks/run.py); timings are printed, never asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import workloads as wl
+
+
+def test_quick_run_prints_the_table() -> None:
+    cmd = [sys.executable, "benchmarks/run.py", "--quick", "--workloads", "planar", "--no-torch", "--no-scaling"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "| workload | numpy (ms) | numpy-course (ms) | tinygrad_ng (ms) |" in out
+    row = next(line for line in out.splitlines() if line.startswith("| planar [2, 4, 1]"))
+    ratio = float(row.split("|")[4 + 1].strip().rstrip("x"))  # the tinygrad_ng / numpy column
+    assert ratio > 0
+    assert "Peak memory" in out and "| planar |" in out
+
+
+@pytest.mark.parametrize("name", ["planar", "wide"])
+def test_every_implementation_matches_the_reference(name: str) -> None:
+    # The benchmark refuses to time implementations whose gradients differ; check that they agree.
+    w = wl.make_workloads([name])[0]
+    if name == "wide":  # a narrower copy of the float32 workload keeps this fast
+        rng = np.random.RandomState(0)
+        dims = [16, 8, 8, 1]
+        X = rng.randn(16, 32).astype(np.float32)
+        Y = (rng.rand(1, 32) < 0.5).astype(np.float32)
+        params = wl.init_params(dims, 4, "sqrt", np.float32)
+        w = wl.Workload("wide", "", dims, "relu", [(X, Y)], params, 0.01, dtype=np.dtype(np.float32))
+    names = ["numpy", "numpy-course", "tinygrad_ng"] + (["torch"] if wl.torch_available() else [])
+    impls = wl.build_impls(w, names)
+    ref_cost, ref_grads = impls[0].gradients()
+    for impl in impls[1:]:
+        cost, grads = impl.gradients()
+        assert cost == pytest.approx(ref_cost, rel=1e-5)
+        for (dW, db), (rW, rb) in zip(grads, ref_grads):
+            assert dW.dtype == rW.dtype == w.dtype
+            np.testing.assert_allclose(dW, rW, rtol=1e-4, atol=1e-7)
+            np.testing.assert_allclose(db, rb, rtol=1e-4, atol=1e-7)
+
+
+def test_a_step_updates_every_implementation_alike() -> None:
+    w = wl.make_workloads(["planar"])[0]
+    impls = wl.build_impls(w, ["numpy", "numpy-course", "tinygrad_ng"])
+    for impl in impls:
+        impl.step()
+    after = [impl.params() for impl in impls]
+    for params in after[1:]:
+        for (W, b), (rW, rb) in zip(params, after[0]):
+            np.testing.assert_allclose(W, rW, rtol=1e-9, atol=1e-15)
+            np.testing.assert_allclose(b, rb, rtol=1e-9, atol=1e-15)
+    assert not np.array_equal(after[0][0][0], w.params[0][0])  # the step did move W1
+    for impl in impls:
+        impl.reset()
+        np.testing.assert_array_equal(impl.params()[0][0], w.params[0][0])
