@@ -65,13 +65,13 @@ def _floats(elements: Any) -> st.SearchStrategy[float]:
         if elements not in ELEMENTS:
             raise ArgumentError(f"elements: unknown domain {elements!r}; choose one of {sorted(ELEMENTS)} or (lo, hi)")
         lo, hi = ELEMENTS[elements]
-        magnitude = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+        magnitude = st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
         return st.one_of(magnitude, magnitude.map(lambda v: -v)) if elements == "nonzero" else magnitude
     if isinstance(elements, tuple) and len(elements) == 2:
         lo, hi = (float(v) for v in elements)
         if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
             raise ArgumentError(f"elements: (lo, hi) must be finite with lo <= hi, got {elements!r}")
-        return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+        return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
     raise ArgumentError(f"elements: expected a domain name, a (lo, hi) pair or a strategy, got {elements!r}")
 
 
