@@ -298,8 +298,11 @@ def plot_decision_boundary(
     zz = predict(model, grid).reshape(xx.shape)
     fig = _figure((6, 5))
     ax = fig.add_subplot()
-    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], cmap="Spectral", alpha=0.8)
-    ax.scatter(x[0], x[1], c=y.ravel(), s=12, cmap="Spectral", edgecolors="k", linewidths=0.3)
+    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], colors=["#fcbba1", "#a6cee3"])  # light: predicted 0 / 1
+    for label, colour in ((0, "#cb181d"), (1, "#08519c")):
+        pts = x[:, y.ravel() == label]
+        ax.scatter(pts[0], pts[1], s=12, c=colour, edgecolors="k", linewidths=0.3, label=f"y = {label}")
+    ax.legend(loc="upper right", fontsize="small")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(title if title is not None else "Decision boundary")
