@@ -85,20 +85,20 @@ def _sha256(path: Path) -> str:
 def _find_catvnoncat(path: str | os.PathLike[str] | None) -> Path:
     if path is None:
         path = os.environ.get(CATVNONCAT_ENV)
-    expected = ", ".join(CATVNONCAT_SHA256)
-    origin = (
-        "they come with the course's week 2 and week 4 assignments (datasets/ folder); "
-        "pass their directory as path= or set " + CATVNONCAT_ENV
-    )
+    expected = " and ".join(CATVNONCAT_SHA256)
+    origin = "the files of the course's week 2 and week 4 assignments (their datasets/ folder)"
     if path is None:
-        raise DatasetNotFoundError(f"load_catvnoncat: no data directory given; it must hold {expected} ({origin})")
+        raise DatasetNotFoundError(
+            f"load_catvnoncat: no data directory given and {CATVNONCAT_ENV} is not set; "
+            f"point it at the directory holding {expected}, {origin}"
+        )
     folder = Path(path)
     if not folder.is_dir():
         raise DatasetNotFoundError(f"load_catvnoncat: {folder} is not a directory; expected one holding {expected}")
     missing = [name for name in CATVNONCAT_SHA256 if not (folder / name).is_file()]
     if missing:
         raise DatasetNotFoundError(
-            f"load_catvnoncat: {folder} lacks {', '.join(missing)}; expected {expected} ({origin})"
+            f"load_catvnoncat: {folder} lacks {' and '.join(missing)}; expected {expected}, {origin}"
         )
     return folder
 

@@ -243,22 +243,29 @@ class Module:
         """
         where = f"load({os.fspath(path)!r})"
         try:
-            with np.load(path, allow_pickle=False) as archive:
-                if not isinstance(archive, np.lib.npyio.NpzFile):
-                    raise SerializationError(f"{where}: not an .npz archive of named parameters")
-                state = {name: archive[name] for name in archive.files}
-        except SerializationError:
-            raise
+            with open(path, "rb") as f:
+                magic = f.read(6)
         except FileNotFoundError:
             raise SerializationError(f"{where}: no such file") from None
-        except AttributeError:  # a bare .npy file gives an ndarray, which has no context manager
-            raise SerializationError(f"{where}: not an .npz archive of named parameters") from None
+        except OSError as e:
+            raise SerializationError(f"{where}: cannot read the file ({e.strerror})") from None
+        if not magic.startswith(b"PK\x03\x04"):  # every .npz is a zip archive
+            what = {b"\x93NUMPY": "a single .npy array", b"\x80": "a Python pickle, which is never loaded"}
+            found = next((text for start, text in what.items() if magic.startswith(start)), "unrecognised content")
+            if not magic:
+                found = "an empty file"
+            raise SerializationError(f"{where}: not an .npz archive of named parameters ({found})")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                state = {name: archive[name] for name in archive.files}
         except ValueError as e:
             if "pickle" in str(e):
-                raise SerializationError(f"{where}: the file holds pickled objects, which are never loaded") from None
-            raise SerializationError(f"{where}: corrupted or not an .npz file ({e})") from None
+                raise SerializationError(
+                    f"{where}: the archive holds pickled objects, which are never loaded"
+                ) from None
+            raise SerializationError(f"{where}: corrupted archive ({e})") from None
         except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
-            raise SerializationError(f"{where}: truncated or corrupted file ({type(e).__name__}: {e})") from None
+            raise SerializationError(f"{where}: truncated or corrupted archive ({type(e).__name__}: {e})") from None
         self.load_state_dict(state, source=where)
 
     def extra_repr(self) -> str:
