@@ -48,12 +48,13 @@ __all__ = [
 Seed = int | np.random.Generator | np.random.RandomState | None
 Init = Literal["course-small", "course-deep", "he", "xavier", "zeros"]
 
-# How each initialiser scales a standard-normal (n_out, n_in) draw; n_in is n_{l-1}.
-INITS: dict[str, Callable[[int, int], float]] = {
-    "course-small": lambda n_in, n_out: 0.01,  # the course's randn * 0.01
-    "course-deep": lambda n_in, n_out: 1 / np.sqrt(n_in),  # the course's randn / sqrt(n_{l-1})
-    "he": lambda n_in, n_out: np.sqrt(2 / n_in),  # He et al. 2015, for ReLU layers
-    "xavier": lambda n_in, n_out: np.sqrt(2 / (n_in + n_out)),  # Glorot & Bengio 2010
+# How each initialiser scales a standard-normal (n_out, n_in) draw; n_in is n_{l-1}. Written as the
+# course writes them (``* 0.01``, ``/ sqrt(n)``), so the results are bit for bit the course's.
+INITS: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {
+    "course-small": lambda w, n_in, n_out: w * 0.01,
+    "course-deep": lambda w, n_in, n_out: w / np.sqrt(n_in),
+    "he": lambda w, n_in, n_out: w * np.sqrt(2 / n_in),  # He et al. 2015, for ReLU layers
+    "xavier": lambda w, n_in, n_out: w * np.sqrt(2 / (n_in + n_out)),  # Glorot & Bengio 2010
 }
 
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -73,7 +74,7 @@ def _generator(seed: Seed) -> Any:
     """
     if seed is None:
         return np.random  # the module-level functions share NumPy's global RandomState
-    if isinstance(seed, (np.random.Generator, np.random.RandomState)):
+    if seed is np.random or isinstance(seed, (np.random.Generator, np.random.RandomState)):
         return seed
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return np.random.RandomState(int(seed))
@@ -105,7 +106,7 @@ def init_weight(n_out: int, n_in: int, init: str = "course-deep", seed: Seed = N
     if init not in INITS:
         raise ArgumentError(f"init_weight: unknown init {init!r}; choose one of {['zeros', *INITS]}")
     draw = _generator(seed).standard_normal((n_out, n_in))
-    return (draw * INITS[init](n_in, n_out)).astype(dtype, copy=False)
+    return INITS[init](draw, n_in, n_out).astype(dtype, copy=False)
 
 
 def _activation(name: str | None, where: str) -> Callable[[Tensor], Tensor] | None:
