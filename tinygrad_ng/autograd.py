@@ -10,7 +10,9 @@ passes, so a training step's graph does not outlive its backward.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import functools
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -105,6 +107,28 @@ def _check_finite(node: Tensor, i: int, gp: Any, g: Any) -> None:
         )
 
 
+def _gc_paused(fn: Callable[..., None]) -> Callable[..., None]:
+    """Run ``fn`` with Python's cyclic garbage collector paused, as it was before afterwards.
+
+    The walk allocates a gradient and a released context per node but makes no reference
+    cycles, and each collection it triggers rescans the whole graph: on a 100k-node chain the
+    collections cost about a tenth of the walk's CPU time.
+    """
+
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> None:
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@_gc_paused
 def _run(
     roots: Sequence[Tensor],
     root_grads: Sequence[Any],
