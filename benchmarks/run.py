@@ -116,8 +116,8 @@ def memory_child(workload: str, impl_name: str, steps: int) -> None:
     """Run in a fresh process: build the model, train ``steps`` epochs, print the memory as JSON."""
     w = wl.make_workloads([workload])[0]
     impl = wl.IMPLS[impl_name](w)
-    if impl_name != "numpy":
-        w.batches = []  # the implementation holds its own copy of the data (tinygrad_ng) or a view (torch)
+    if impl_name == "tinygrad_ng":
+        w.batches = []  # its tensors hold their own copy of the data; count that copy only once
     gc.collect()
     try:  # reset the high-water mark, so the peak is that of training, not of loading the data
         with open("/proc/self/clear_refs", "w") as f:
