@@ -1,0 +1,138 @@
+"""tinygrad_ng.train: the course's loop, its cost history, Ctrl-C, progress, predictions and plots."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_ng import nn
+from tinygrad_ng.data import load_planar
+from tinygrad_ng.errors import ArgumentError, ShapeError
+from tinygrad_ng.optim import Adam
+from tinygrad_ng.train import History, accuracy, fit, plot_costs, plot_decision_boundary, predict
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _planar_model() -> nn.MLP:
+    return nn.MLP([2, 4, 1], hidden="tanh", init="course-small", seed=2)
+
+
+def test_cost_after_iteration_0_is_the_cost_at_initialisation(capsys: pytest.CaptureFixture[str]) -> None:
+    X, Y = load_planar()
+    history = fit(nn.MLP([2, 1], init="zeros"), X, Y, lr=0.1, iterations=250, print_every=100, progress=False)
+    assert history.iterations == [0, 100, 200, 249]  # every 100 and the last
+    assert history.costs[0] == pytest.approx(np.log(2), abs=1e-15)  # zero weights: every a = 0.5
+    assert history.completed == 250 and not history.interrupted
+    out = capsys.readouterr().out
+    assert "Cost after iteration 0: 0.693147" in out and "Cost after iteration 249:" in out
+
+
+def test_planar_model_reaches_90_percent_with_the_course_costs() -> None:
+    X, Y = load_planar()
+    model = _planar_model()
+    history = fit(model, X, Y, lr=1.2, iterations=10000, record_every=1000, progress=False)
+    # The course's printout, to its 6 digits, up to iteration 7000 (later ones depend on rounding; see planar example).
+    course = [0.693048, 0.288083, 0.254385, 0.233864, 0.226792, 0.222644, 0.219731, 0.217504]
+    assert [round(c, 6) for c in history.costs[:8]] == course
+    assert accuracy(model, X, Y) >= 0.90
+
+
+def _params(model: nn.Module) -> dict[str, np.ndarray]:
+    return model.state_dict()
+
+
+def test_keyboard_interrupt_stops_cleanly_keeping_the_parameters_trained_so_far(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    X, Y = load_planar()
+
+    def interrupt(i: int, cost: float) -> None:
+        if i == 6:
+            raise KeyboardInterrupt
+
+    model = _planar_model()
+    history = fit(model, X, Y, lr=1.2, iterations=100, record_every=1, callback=interrupt, progress=False)
+    assert history.interrupted and history.completed == 7 and history.iterations == list(range(7))
+    reference = _planar_model()
+    fit(reference, X, Y, lr=1.2, iterations=7, progress=False)
+    assert all(np.array_equal(a, b) for a, b in zip(_params(model).values(), _params(reference).values()))
+    assert "stopped after 7 of 100 iterations" in capsys.readouterr().out
+
+
+def test_ctrl_c_finishes_the_iteration_then_stops_and_restores_the_handler() -> None:
+    X, Y = load_planar()
+    before = signal.getsignal(signal.SIGINT)
+
+    def press_ctrl_c(i: int, cost: float) -> None:
+        if i == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    history = fit(_planar_model(), X, Y, lr=1.2, iterations=50, callback=press_ctrl_c, progress=False)
+    assert history.interrupted and history.completed == 4
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_callback_returning_true_stops_early() -> None:
+    X, Y = load_planar()
+    history = fit(_planar_model(), X, Y, iterations=100, callback=lambda i, c: i == 9, progress=False)
+    assert history.interrupted and history.completed == 10
+
+
+def test_progress_bar_shows_the_current_cost(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("tqdm")
+    X, Y = load_planar()
+    fit(_planar_model(), X, Y, lr=1.2, iterations=20, progress=True)
+    err = capsys.readouterr().err
+    assert "20/20" in err and "cost=" in err
+
+
+def test_minibatch_adam_training_lowers_the_cost() -> None:
+    X, Y = load_planar()
+    model = nn.MLP([2, 8, 1], hidden="tanh", init="xavier", seed=0)
+    history = fit(
+        model, X, Y, optimizer=Adam(model.parameters(), lr=0.01), batch_size=64, iterations=30, progress=False
+    )
+    assert history.costs[-1] < 0.8 * history.costs[0]
+    assert history.lr == 0.01
+
+
+def test_fit_checks_its_arguments() -> None:
+    model = _planar_model()
+    with pytest.raises(ShapeError, match="same number of columns"):
+        fit(model, np.ones((2, 5)), np.ones((1, 4)))
+    with pytest.raises(ShapeError, match="2-D"):
+        fit(model, np.ones(5), np.ones((1, 5)))
+    with pytest.raises(ArgumentError, match="iterations"):
+        fit(model, np.ones((2, 5)), np.ones((1, 5)), iterations=0)
+
+
+def test_predict_uses_strictly_greater_than_one_half() -> None:
+    model = nn.MLP([1, 1], init="zeros")
+    model.W1.data = np.array([[1.0]])
+    X = np.array([[-1.0, 0.0, 1e-12, 2.0]])  # sigmoid: < 0.5, exactly 0.5, just above, above
+    assert predict(model, X).tolist() == [[0, 0, 1, 1]]
+    assert accuracy(model, X, [[0, 1, 1, 1]]) == 0.75
+    with pytest.raises(ShapeError, match="accuracy"):
+        accuracy(model, X, [[0, 1]])
+
+
+def test_plots_are_written_whole(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    X, Y = load_planar()
+    model = _planar_model()
+    history = fit(model, X, Y, lr=1.2, iterations=300, progress=False)
+    curve = plot_costs(history, tmp_path / "curve.png")
+    boundary = plot_decision_boundary(model, X, Y, tmp_path / "boundary.png")
+    svg = plot_costs(history, tmp_path / "curve.svg")
+    assert curve.read_bytes().startswith(PNG) and boundary.read_bytes().startswith(PNG)
+    assert b"<svg" in svg.read_bytes()[:500]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["boundary.png", "curve.png", "curve.svg"]
+    with pytest.raises(ArgumentError, match="no costs"):
+        plot_costs(History(), tmp_path / "empty.png")
+    with pytest.raises(ShapeError, match=r"X \(2, m\)"):
+        plot_decision_boundary(model, np.ones((3, 4)), np.ones((1, 4)), tmp_path / "bad.png")
