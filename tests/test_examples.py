@@ -1,0 +1,67 @@
+"""The examples/ scripts: each runs, writes its pictures, and the four-layer model gives the course's 80 %."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import IN_CI, ROOT
+
+CAT_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
+needs_cat_data = pytest.mark.skipif(
+    not (CAT_DIR / "train_catvnoncat.h5").is_file() and not IN_CI, reason="the cat data is not on this machine"
+)
+
+
+def _run(script: str, *args: str, cwd: Path) -> str:
+    # One BLAS thread: on a busy 2-core machine threaded BLAS makes these small matmuls several times slower.
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+    }
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / script), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_planar_example(tmp_path: Path) -> None:
+    out = _run("planar_shallow.py", "--iterations", "2001", "--out", "pics", cwd=tmp_path)
+    assert "Cost after iteration 2000: 0.254385" in out
+    assert {p.name for p in (tmp_path / "pics").iterdir()} == {
+        "learning_curve.png",
+        "decision_boundary.png",
+        "graph.svg",
+    }
+
+
+@needs_cat_data
+@pytest.mark.parametrize(
+    ("script", "first_cost"),
+    [("logistic_regression.py", "0.693147"), ("two_layer_cat.py", "0.693050"), ("deep_cat.py", "0.771749")],
+)
+def test_cat_examples_start_from_the_course_cost(tmp_path: Path, script: str, first_cost: str) -> None:
+    out = _run(script, "--data", str(CAT_DIR), "--iterations", "2", "--out", "pics", cwd=tmp_path)
+    assert f"Cost after iteration 0: {first_cost}" in out and "test accuracy" in out
+    assert {p.name for p in (tmp_path / "pics").iterdir()} == {"learning_curve.png", "graph.svg"}
+
+
+@pytest.mark.slow
+@needs_cat_data
+def test_four_layer_model_reaches_80_percent_test_accuracy_after_2500_iterations(tmp_path: Path) -> None:
+    out = _run("deep_cat.py", "--data", str(CAT_DIR), "--out", "pics", cwd=tmp_path)
+    assert "Cost after iteration 2400: 0.092878" in out  # the course's printout
+    assert "train accuracy: 98.56459330143541 %" in out  # 206 of 209
+    assert "test accuracy: 80.0 %" in out
