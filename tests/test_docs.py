@@ -30,7 +30,7 @@ from conftest import IN_CI, ROOT
 import tinygrad_ng
 from tinygrad_ng.ops import REGISTRY
 
-F_ALL = tinygrad_ng.functional.__all__
+CORE_MODULES = ["tinygrad_ng.functional", "tinygrad_ng.ops", "tinygrad_ng.autograd", "tinygrad_ng.errors"]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DATA_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
 REQUIREMENTS = ("graphviz", "data")
@@ -173,7 +173,12 @@ def test_docstring_examples_run(name: str, tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("MPLBACKEND", "Agg")
     module = importlib.import_module(name)
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    result = doctest.testmod(module, optionflags=flags, verbose=False, report=True)
+    registered = dict(REGISTRY)  # an example may register an op to show how
+    try:
+        result = doctest.testmod(module, optionflags=flags, verbose=False, report=True)
+    finally:
+        REGISTRY.clear()
+        REGISTRY.update(registered)
     assert result.failed == 0, f"{result.failed} of {result.attempted} docstring examples failed in {name}"
 
 
@@ -219,9 +224,11 @@ def test_every_public_callable_has_a_docstring() -> None:
 
 
 def test_public_functions_show_an_example() -> None:
-    """The top-level names and every function of tinygrad_ng.functional have a ``>>>`` example."""
+    """The top-level names and every public function and class of the core modules have a ``>>>`` example."""
     candidates = [(f"tinygrad_ng.{n}", getattr(tinygrad_ng, n)) for n in tinygrad_ng.__all__]
-    candidates += [(f"tinygrad_ng.functional.{n}", getattr(tinygrad_ng.functional, n)) for n in F_ALL]
+    for name in CORE_MODULES:
+        module = importlib.import_module(name)
+        candidates += [(f"{name}.{n}", getattr(module, n)) for n in _public_names(module)]
     no_example = []
     for qualname, obj in candidates:
         is_error = inspect.isclass(obj) and issubclass(obj, BaseException)

@@ -234,7 +234,16 @@ def _check_output(t: Any, what: str) -> Tensor:
 
 
 def backward(t: Tensor, grad: ArrayLike = None, *, retain_graph: bool = False, create_graph: bool = False) -> None:
-    """Accumulate d(t)/d(leaf) into ``.grad`` of every leaf below ``t``; see :meth:`Tensor.backward`."""
+    """Accumulate d(t)/d(leaf) into ``.grad`` of every leaf below ``t``; see :meth:`Tensor.backward`.
+
+    ``grad`` has ``t``'s shape (omit it for a one-element ``t``); each leaf's ``.grad`` gets the
+    leaf's shape and dtype.
+
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> backward((w * w).sum())
+    >>> w.grad
+    array([2., 4.])
+    """
     _check_output(t, "backward")
     g = _as_grad(t, grad, create_graph)
     ctx = enable_grad() if create_graph else contextlib.nullcontext()

@@ -73,7 +73,12 @@ class GraphvizNotFoundError(TinygradError, RuntimeError):
 
 
 def shape_str(*arrays: object) -> str:
-    """``(2, 3) float64 and (4,) float32``: the shapes and dtypes of the operands, for messages."""
+    """``(2, 3) float64 and (4,) float32``: the shapes and dtypes of the operands, for messages.
+
+    >>> import numpy as np
+    >>> shape_str(np.zeros((2, 3)), np.zeros(4, np.float32))
+    '(2, 3) float64 and (4,) float32'
+    """
     parts = []
     for a in arrays:
         shape = getattr(a, "shape", None)

@@ -41,6 +41,15 @@ class Op:
         rule: the local derivative in math-like notation, shown in graphs and docs.
         twice_differentiable: whether the VJP is itself differentiable (false for ops whose
             VJP uses a constant that depends on the input in a way we do not differentiate).
+
+    Calling an op on tensors runs it through :func:`tinygrad_ng.tensor.apply`; the output's
+    shape is what ``forward`` returns.
+
+    >>> op = REGISTRY["sigmoid"]
+    >>> op
+    Op('sigmoid': dz = da * a * (1 - a))
+    >>> op(Tensor([0.0])).data
+    array([0.5])
     """
 
     __slots__ = ("name", "forward", "vjps", "rule", "variadic", "twice_differentiable")
@@ -84,7 +93,20 @@ def defop(
     rule: str,
     twice_differentiable: bool = True,
 ) -> Op:
-    """Register a primitive op in :data:`REGISTRY` and return it."""
+    """Register a primitive op in :data:`REGISTRY` and return it.
+
+    ``forward(*arrays, **attrs)`` returns the output array; ``vjps`` holds one
+    ``vjp(g, out, *inputs, **attrs)`` per input, returning that input's gradient (the engine sums
+    a broadcast-shaped gradient down to the input's shape). ``tests/test_ops.py`` then checks the
+    new op against finite differences once it has a test domain in ``CASES``.
+
+    >>> CUBE = defop("cube_example", lambda x: x**3, (lambda g, out, x: g * 3 * x**2,), rule="dx = g * 3 x**2")
+    >>> x = Tensor([2.0], requires_grad=True)
+    >>> CUBE(x).sum().backward()
+    >>> x.grad
+    array([12.])
+    >>> del REGISTRY["cube_example"]  # keep the registry to the built-in primitives
+    """
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is already registered")
     op = Op(name, forward, vjps, rule, twice_differentiable)
