@@ -118,11 +118,16 @@ def test_every_page_has_code_and_markers_are_known() -> None:
 
 
 # --------------------------------------------------------------------------- the pages run
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def _python_blocks(page: Path) -> list[Block]:
+    return [b for b in extract_blocks(page.read_text(encoding="utf-8")) if b.lang == "python"]
+
+
+PAGES_WITH_CODE = [p for p in PAGES if _python_blocks(p)]
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=[p.name for p in PAGES_WITH_CODE])
 def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    blocks = [b for b in extract_blocks(page.read_text(encoding="utf-8")) if b.lang == "python"]
-    if not blocks:
-        pytest.skip(f"{page.name} has no python blocks")
+    blocks = _python_blocks(page)
     available = _available()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
