@@ -287,3 +287,20 @@ def test_course_graph_script_draws_the_three_models(tmp_path: Path) -> None:
         assert text in two_layer, text
     committed = {p.name for p in (ROOT / "docs" / "images").glob("course-*.svg")}
     assert committed == {p.name for p in paths}, "run python docs/make_course_graphs.py and commit docs/images"
+
+
+def test_readme_quick_start_matches_the_scripts(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's commands are the ones quickstart.sh, .ci/run and the CLI really provide."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quickstart = (ROOT / "quickstart.sh").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in ("bash quickstart.sh demo", "bash quickstart.sh test", "bash .ci/run"):
+        assert command in readme, command
+    assert "demo|test)" in quickstart and "tinygrad-ng demo" in quickstart and "-m pytest" in quickstart
+    assert 'pip install -q -e ".[dev]"' in quickstart and 'pip install -e ".[dev]"' in readme
+    assert "bash quickstart.sh test" in ci and "mkdocs build --strict" in ci
+    cli = importlib.import_module("tinygrad_ng.cli")
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "--help"])
+    assert "(default: tinygrad-ng-demo)" in " ".join(capsys.readouterr().out.split())
+    assert "to `tinygrad-ng-demo/`" in readme
