@@ -75,8 +75,7 @@ class Op:
             return self.vjps(i, g, out, *inputs, **attrs)  # type: ignore[operator]
         return self.vjps[i](g, out, *inputs, **attrs)  # type: ignore[index]
 
-    def __call__(self, *inputs: Tensor, **attrs: Any) -> Tensor:
-        return apply(self, *inputs, **attrs)
+    __call__ = apply  # op(*inputs, **attrs) is apply(op, *inputs, **attrs), without a frame in between
 
     def __repr__(self) -> str:
         return f"Op({self.name!r}: {self.rule})"
