@@ -12,14 +12,15 @@ tensors of different precision promote as NumPy does.
 from __future__ import annotations
 
 import builtins
+import operator
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 
 from . import ops
-from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
-from .tensor import ArrayLike, Tensor, _to_array, constant
+from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError, shape_str
+from .tensor import ArrayLike, Tensor, _as_dtype, _to_array, constant
 
 Axis = int | Sequence[int] | None
 Reduction = Literal["mean", "sum", "none"]
@@ -87,7 +88,10 @@ def _norm_axis(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
     """``axis`` as a sorted tuple of non-negative ints (or None), with a clear error."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:
+        raise ArgumentError(f"{name}: axis must be an int or a tuple of ints, got {axis!r}") from None
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
@@ -101,8 +105,46 @@ def _norm_axis(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
 
 
 def _check_reduction(reduction: str, name: str) -> None:
-    if reduction not in ("mean", "sum", "none"):
+    if not isinstance(reduction, str) or reduction not in ("mean", "sum", "none"):
         raise ArgumentError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _flag(value: Any, name: str) -> bool:
+    """A switch such as ``keepdims`` as a bool (a bool or an int), or an ArgumentError naming ``name``."""
+    if isinstance(value, (bool, int, np.bool_, np.integer)):
+        return bool(value)
+    raise ArgumentError(f"{name}: keepdims must be True or False, got {value!r}")
+
+
+def _check_number(value: Any, name: str, what: str) -> None:
+    """Refuse anything but a real number for a scalar argument such as a slope or a bound."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ArgumentError(f"{name}: {what} must be a number, got {value!r}")
+
+
+def _ints(value: Any, name: str, what: str) -> tuple[int, ...]:
+    """An int or a sequence of ints (a shape, a permutation) as a tuple, or a ShapeError naming ``name``."""
+    try:
+        items = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+        return tuple(operator.index(v) for v in items)
+    except TypeError:
+        raise ShapeError(f"{name}: {what} must be an int or a sequence of ints, got {value!r}") from None
+
+
+def _one_axis(axis: Any, ndim: int, name: str) -> int:
+    """A single axis in ``[-ndim, ndim)`` as a non-negative int, or an ArgumentError/ShapeError."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ArgumentError(f"{name}: axis must be an int, got {axis!r}")
+    return _norm_axis(axis, ndim, name)[0]  # type: ignore[index]
+
+
+def _tensor_list(tensors: Any, name: str) -> list[Tensor]:
+    """The tensors of a list (or any iterable) as Tensors, or an ArgumentError naming ``name``."""
+    try:
+        items = list(tensors)
+    except TypeError:
+        raise ArgumentError(f"{name}: needs a list or tuple of tensors, got {type(tensors).__name__}") from None
+    return [as_tensor(t) for t in items]
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -134,7 +176,10 @@ def sub(x: ArrayLike, y: ArrayLike) -> Tensor:
     Tensor([2., 4.], shape=(2,), dtype=float64)
     """
     x, y = _pair(x, y)
-    return ops.ADD(x, ops.NEG(y))
+    try:
+        return ops.ADD(x, ops.NEG(y))
+    except ShapeError:  # name the function the user called, not the add it is made of
+        raise ShapeError(f"sub: shapes {x.shape} and {y.shape} do not broadcast (operands {shape_str(x, y)})") from None
 
 
 def mul(x: ArrayLike, y: ArrayLike) -> Tensor:
@@ -282,6 +327,7 @@ def leaky_relu(x: ArrayLike, slope: float = 0.01) -> Tensor:
     >>> leaky_relu(Tensor([-2.0, 3.0]), slope=0.1)
     Tensor([-0.2,  3. ], shape=(2,), dtype=float64)
     """
+    _check_number(slope, "leaky_relu", "slope")
     return ops.LEAKY_RELU(as_tensor(x), slope=float(slope))
 
 
@@ -293,6 +339,9 @@ def clip(x: ArrayLike, low: float | None = None, high: float | None = None) -> T
     >>> clip(Tensor([-1.0, 0.5, 2.0]), 0.0, 1.0)
     Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float64)
     """
+    for bound, what in ((low, "low"), (high, "high")):
+        if bound is not None:
+            _check_number(bound, "clip", what)
     if low is not None and high is not None and low > high:
         raise ArgumentError(f"clip: low={low} is greater than high={high}")
     return ops.CLIP(as_tensor(x), low=low, high=high)
@@ -326,7 +375,10 @@ def where(cond: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> where(Tensor([1.0, -1.0]) > 0, 1.0, Tensor([5.0, 6.0]))
     Tensor([1., 6.], shape=(2,), dtype=float64)
     """
-    c = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+    try:
+        c = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+    except ValueError as e:  # ragged nested lists
+        raise ShapeError(f"where: cannot make a boolean mask from {type(cond).__name__}: {e}") from None
     if c.dtype != np.bool_:
         raise DTypeError(f"where: cond must be boolean, got dtype {c.dtype} {c.shape}")
     x, y = _pair(x, y)
@@ -346,7 +398,7 @@ def compare(fn: np.ufunc, x: ArrayLike, y: ArrayLike) -> Tensor:
     try:
         return constant(fn(a, b))
     except ValueError as e:
-        raise ShapeError(f"{fn.__name__}: {e}") from None
+        raise ShapeError(f"{fn.__name__}: {e} (operands {shape_str(a, b)})") from None
 
 
 # --------------------------------------------------------------------------- reductions
@@ -358,7 +410,7 @@ def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
             [7.]], shape=(2, 1), dtype=float64)
     """
     x = as_tensor(x)
-    return ops.SUM(x, axis=_norm_axis(axis, x.ndim, "sum"), keepdims=bool(keepdims))
+    return ops.SUM(x, axis=_norm_axis(axis, x.ndim, "sum"), keepdims=_flag(keepdims, "sum"))
 
 
 def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -374,7 +426,7 @@ def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
     if n == 0:
         raise ShapeError(f"mean: no elements to average over axis {axis} of shape {x.shape}")
-    return ops.SUM(x, axis=axes, keepdims=bool(keepdims)) / n
+    return ops.SUM(x, axis=axes, keepdims=_flag(keepdims, "mean")) / n
 
 
 def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -388,7 +440,7 @@ def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     x = as_tensor(x)
     if x.size == 0:
         raise ShapeError(f"max: empty tensor of shape {x.shape} has no maximum")
-    return ops.MAX(x, axis=_norm_axis(axis, x.ndim, "max"), keepdims=bool(keepdims))
+    return ops.MAX(x, axis=_norm_axis(axis, x.ndim, "max"), keepdims=_flag(keepdims, "max"))
 
 
 def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -413,7 +465,7 @@ def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor
     x = as_tensor(x)
     if x.size == 0:
         raise ShapeError(f"logsumexp: empty tensor of shape {x.shape}")
-    return ops.LOGSUMEXP(x, axis=_norm_axis(axis, x.ndim, "logsumexp"), keepdims=bool(keepdims))
+    return ops.LOGSUMEXP(x, axis=_norm_axis(axis, x.ndim, "logsumexp"), keepdims=_flag(keepdims, "logsumexp"))
 
 
 def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
@@ -423,6 +475,7 @@ def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     array([0.5, 0.5])
     """
     x = as_tensor(x)
+    _norm_axis(axis, x.ndim, "softmax")
     return exp(x - logsumexp(x, axis, keepdims=True))
 
 
@@ -435,6 +488,7 @@ def log_softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     array([-0.69314718, -0.69314718])
     """
     x = as_tensor(x)
+    _norm_axis(axis, x.ndim, "log_softmax")
     return x - logsumexp(x, axis, keepdims=True)
 
 
@@ -448,7 +502,7 @@ def reshape(x: ArrayLike, shape: int | Sequence[int]) -> Tensor:
     (2, 2)
     """
     x = as_tensor(x)
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    shape = _ints(shape, "reshape", "shape")
     return ops.RESHAPE(x, shape=shape)
 
 
@@ -464,9 +518,9 @@ def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Tensor:
     if axes is None:
         perm = tuple(range(x.ndim))[::-1]
     else:
-        perm = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
+        perm = tuple(a % x.ndim if x.ndim else a for a in _ints(axes, "transpose", "axes"))
         if sorted(perm) != list(range(x.ndim)):
-            raise ShapeError(f"transpose: axes {tuple(axes)} are not a permutation of {x.ndim} axes (shape {x.shape})")
+            raise ShapeError(f"transpose: axes {axes!r} are not a permutation of {x.ndim} axes (shape {x.shape})")
     return ops.TRANSPOSE(x, axes=perm)
 
 
@@ -490,6 +544,8 @@ def expand_dims(x: ArrayLike, axis: int) -> Tensor:
     (2, 1)
     """
     x = as_tensor(x)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ArgumentError(f"expand_dims: axis must be an int, got {axis!r}")
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise ShapeError(f"expand_dims: axis {axis} is out of range for shape {x.shape}")
     axis = axis % (x.ndim + 1)
@@ -525,14 +581,17 @@ def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Tensor:
     array([[3.],
            [3.]])
     """
-    return ops.BROADCAST_TO(as_tensor(x), shape=tuple(int(s) for s in shape))
+    return ops.BROADCAST_TO(as_tensor(x), shape=_ints(shape, "broadcast_to", "shape"))
 
 
 def _norm_index(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index._data
     if isinstance(index, list):
-        return np.asarray(index)
+        try:
+            return np.asarray(index)
+        except ValueError as e:  # ragged nested lists
+            raise TensorIndexError(f"getitem: cannot use the list {index!r} as an index: {e}") from None
     if isinstance(index, tuple):
         return tuple(_norm_index(i) for i in index)
     return index
@@ -567,7 +626,7 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     Tensor([[1., 3.],
             [2., 4.]], shape=(2, 2), dtype=float64)
     """
-    ts = [as_tensor(t) for t in tensors]
+    ts = _tensor_list(tensors, "concatenate")
     if not ts:
         raise ShapeError("concatenate: needs at least one tensor")
     if builtins.any(t.ndim == 0 for t in ts):
@@ -576,7 +635,7 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     if floats:
         target = np.result_type(*floats)
         ts = [t if t.dtype == target or t.requires_grad else constant(t._data.astype(target)) for t in ts]
-    ax = _norm_axis(axis, ts[0].ndim, "concatenate")[0]  # type: ignore[index]
+    ax = _one_axis(axis, ts[0].ndim, "concatenate")
     return ops.CONCATENATE(*ts, axis=ax)
 
 
@@ -588,7 +647,7 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], axis=1).shape
     (2, 2)
     """
-    ts = [as_tensor(t) for t in tensors]
+    ts = _tensor_list(tensors, "stack")
     if not ts:
         raise ShapeError("stack: needs at least one tensor")
     shapes = {t.shape for t in ts}
@@ -606,9 +665,7 @@ def astype(x: ArrayLike, dtype: Any) -> Tensor:
     dtype('float32')
     """
     x = as_tensor(x)
-    dtype = np.dtype(dtype)
-    if dtype.kind not in "biuf":
-        raise DTypeError(f"astype: unsupported dtype {dtype}")
+    dtype = _as_dtype(dtype, "astype")
     if dtype.kind != "f":
         return constant(x._data.astype(dtype))
     return ops.ASTYPE(x, dtype=dtype)
@@ -691,8 +748,13 @@ def cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: int = 0, reduction
     z = as_tensor(logits)
     if z.dtype.kind != "f" or z.ndim == 0:
         raise ShapeError(f"cross_entropy: logits must be a floating tensor with a class axis, got {z.shape} {z.dtype}")
-    ax = _norm_axis(axis, z.ndim, "cross_entropy")[0]  # type: ignore[index]
-    lab = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
+    ax = _one_axis(axis, z.ndim, "cross_entropy")
+    try:
+        lab = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
+    except ValueError as e:  # ragged nested lists
+        raise ShapeError(f"cross_entropy: cannot make labels from {type(labels).__name__}: {e}") from None
+    if lab.dtype.kind not in "biuf":
+        raise DTypeError(f"cross_entropy: labels must be numbers, got dtype {lab.dtype} {lab.shape}")
     n_classes = z.shape[ax]
     sample_shape = z.shape[:ax] + z.shape[ax + 1 :]
     if lab.dtype.kind in "iu" and lab.shape != z.shape:

@@ -136,6 +136,17 @@ class name_scope:
         _mode.scope = self._saved.pop()
 
 
+def _as_dtype(dtype: Any, where: str) -> np.dtype:
+    """``dtype`` as a NumPy dtype of bool, integer or float kind, or a DTypeError naming ``where``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise DTypeError(f"{where}: {dtype!r} is not a dtype NumPy understands") from None
+    if dt.kind not in "biuf":
+        raise DTypeError(f"{where}: unsupported dtype {dt}; tensors hold bool, integer or floating-point numbers")
+    return dt
+
+
 def _to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
     """A fresh ndarray from user data, with tinygrad_ng's dtype rules and clear errors."""
     if isinstance(data, Tensor):
@@ -155,9 +166,7 @@ def _to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
             "tensors hold bool, integer or floating-point numbers"
         )
     if dtype is not None:
-        dtype = np.dtype(dtype)
-        if dtype.kind not in "biuf":
-            raise DTypeError(f"Tensor: unsupported dtype {dtype}")
+        dtype = _as_dtype(dtype, "Tensor")
         return np.array(arr, dtype=dtype, copy=True)
     return np.array(arr, copy=True)
 
@@ -221,12 +230,12 @@ class Tensor:
     @classmethod
     def zeros(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """A tensor of zeros. ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``."""
-        return cls(np.zeros(_shape_arg(shape), dtype or _DEFAULT_DTYPE), requires_grad, name=name)
+        return cls(np.zeros(_size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
     @classmethod
     def ones(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """A tensor of ones. ``Tensor.ones(2, 3)`` or ``Tensor.ones((2, 3))``."""
-        return cls(np.ones(_shape_arg(shape), dtype or _DEFAULT_DTYPE), requires_grad, name=name)
+        return cls(np.ones(_size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
     @classmethod
     def randn(
@@ -247,8 +256,8 @@ class Tensor:
         (2, 2)
         """
         rng = _rng(seed)
-        arr = rng.standard_normal(_shape_arg(shape))
-        return cls(np.asarray(arr, dtype=dtype or _DEFAULT_DTYPE), requires_grad, name=name)
+        arr = rng.standard_normal(_size_arg(shape))
+        return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
     @classmethod
     def uniform(
@@ -263,8 +272,8 @@ class Tensor:
     ) -> Tensor:
         """Samples uniform on ``[low, high)``; ``seed`` as in :meth:`randn`."""
         rng = _rng(seed)
-        arr = rng.uniform(low, high, _shape_arg(shape))
-        return cls(np.asarray(arr, dtype=dtype or _DEFAULT_DTYPE), requires_grad, name=name)
+        arr = rng.uniform(low, high, _size_arg(shape))
+        return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
     # ----------------------------------------------------------------- attributes
     @property
@@ -282,7 +291,12 @@ class Tensor:
 
     @data.setter
     def data(self, value: ArrayLike) -> None:
-        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if isinstance(value, Tensor):
+            arr = value._data
+        elif type(value) is np.ndarray and value.dtype.kind in "biuf":
+            arr = value
+        else:
+            arr = _to_array(value)  # lists, scalars, other arrays: copied, with clear errors
         if self.requires_grad and arr.dtype.kind != "f":
             raise DTypeError(f"Tensor.data: cannot set {arr.dtype} data on a tensor that requires grad")
         self._data = arr
@@ -359,7 +373,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise DTypeError("len() of a 0-d tensor (shape ()); use .item() for its value")
         return len(self._data)
 
     def __iter__(self) -> Iterator[Tensor]:
@@ -368,7 +382,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all() on .data"
             )
         return bool(self._data)
@@ -626,6 +640,14 @@ def _shape_arg(shape: tuple[Any, ...]) -> Shape:
         raise ShapeError(f"a shape must be ints, got {shape!r}") from None
 
 
+def _size_arg(shape: tuple[Any, ...]) -> Shape:
+    """A shape for a new array: as :func:`_shape_arg`, and no negative sizes."""
+    out = _shape_arg(shape)
+    if any(n < 0 for n in out):
+        raise ShapeError(f"a shape cannot have negative sizes, got {out}")
+    return out
+
+
 def _rng(seed: int | np.random.Generator | np.random.RandomState | None) -> Any:
     if seed is None:
         return np.random.default_rng()
@@ -820,7 +842,7 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     try:
         out = op.forward(*[p._data for p in parents], **attrs)
     except (ValueError, TypeError, IndexError) as e:
-        raise _op_error(op, parents, e) from None
+        raise _op_error(op, parents, e, attrs) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     t = Tensor.__new__(Tensor)
@@ -854,9 +876,10 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     return t
 
 
-def _op_error(op: Op, parents: Sequence[Tensor], e: Exception) -> Exception:
-    """Re-raise NumPy's complaint as tinygrad_ng's error, naming the op and the operands."""
-    msg = f"{op.name}: {e} (operands {shape_str(*parents)})"
+def _op_error(op: Op, parents: Sequence[Tensor], e: Exception, attrs: dict[str, Any]) -> Exception:
+    """Re-raise NumPy's complaint as tinygrad_ng's error, naming the op, the operands and array attributes."""
+    arrays = "".join(f", {k} {shape_str(v)}" for k, v in attrs.items() if isinstance(v, np.ndarray))
+    msg = f"{op.name}: {e} (operands {shape_str(*parents)}{arrays})"
     if isinstance(e, IndexError):
         return TensorIndexError(msg)
     if isinstance(e, TypeError):
