@@ -30,7 +30,7 @@ from conftest import IN_CI, ROOT
 import tinygrad_ng
 from tinygrad_ng.ops import REGISTRY
 
-CORE_MODULES = ["tinygrad_ng.functional", "tinygrad_ng.ops", "tinygrad_ng.autograd", "tinygrad_ng.errors"]
+CORE_MODULES = [f"tinygrad_ng.{m}" for m in ("tensor", "functional", "ops", "autograd", "errors")]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DATA_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
 REQUIREMENTS = ("graphviz", "data")

@@ -229,12 +229,21 @@ class Tensor:
     # ----------------------------------------------------------------- constructors
     @classmethod
     def zeros(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
-        """A tensor of zeros. ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``."""
+        """A tensor of zeros. ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``.
+
+        >>> Tensor.zeros(2, 1, requires_grad=True, name="b1")  # a bias column (n_1, 1)
+        Tensor([[0.],
+                [0.]], shape=(2, 1), dtype=float64, requires_grad=True, name='b1')
+        """
         return cls(np.zeros(_size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
     @classmethod
     def ones(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
-        """A tensor of ones. ``Tensor.ones(2, 3)`` or ``Tensor.ones((2, 3))``."""
+        """A tensor of ones. ``Tensor.ones(2, 3)`` or ``Tensor.ones((2, 3))``.
+
+        >>> Tensor.ones(2, 3).shape
+        (2, 3)
+        """
         return cls(np.ones(_size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
     @classmethod
@@ -270,7 +279,12 @@ class Tensor:
         requires_grad: bool = False,
         name: str | None = None,
     ) -> Tensor:
-        """Samples uniform on ``[low, high)``; ``seed`` as in :meth:`randn`."""
+        """Samples uniform on ``[low, high)``; ``seed`` as in :meth:`randn`.
+
+        >>> t = Tensor.uniform(3, 4, low=-1.0, high=1.0, seed=0)
+        >>> t.shape, bool((t.data >= -1).all() and (t.data < 1).all())
+        ((3, 4), True)
+        """
         rng = _rng(seed)
         arr = rng.uniform(low, high, _size_arg(shape))
         return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
@@ -329,12 +343,23 @@ class Tensor:
 
     @property
     def op(self) -> str | None:
-        """The name of the op that made this tensor, or None for a leaf."""
+        """The name of the op that made this tensor, or None for a leaf.
+
+        >>> W = Tensor([[1.0, 2.0]], requires_grad=True)
+        >>> (W @ [[3.0], [4.0]]).op, W.op
+        ('matmul', None)
+        """
         return None if self._ctx is None else self._ctx[0].name
 
     @property
     def parents(self) -> tuple[Tensor, ...]:
-        """The op's inputs in order (empty for a leaf or a released graph)."""
+        """The op's inputs in order (empty for a leaf or a released graph).
+
+        >>> a = Tensor([1.0], requires_grad=True)
+        >>> y = a + a
+        >>> len(y.parents), y.parents[0] is a  # both uses of a are kept
+        (2, True)
+        """
         return () if self._ctx is None else (self._ctx[1] or ())
 
     @property
@@ -357,13 +382,21 @@ class Tensor:
         return self.data
 
     def item(self) -> float | int | bool:
-        """The single value of a one-element tensor, as a Python number."""
+        """The single value of a one-element tensor, as a Python number.
+
+        >>> Tensor([[2.5]]).item()
+        2.5
+        """
         if self._data.size != 1:
             raise ShapeError(f"item: needs a tensor with one element, got shape {self.shape}")
         return self._data.item()
 
     def tolist(self) -> Any:
-        """The values as nested Python lists."""
+        """The values as nested Python lists.
+
+        >>> Tensor([[1.0, 2.0]]).tolist()
+        [[1.0, 2.0]]
+        """
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -417,26 +450,55 @@ class Tensor:
                 arrays saved for backward are released as the walk passes them.
             create_graph: record the backward pass itself, so the gradients are differentiable
                 (implies ``retain_graph``); use :func:`tinygrad_ng.grad` to get them as tensors.
+
+        >>> W = Tensor([[0.5, -0.5]], requires_grad=True)  # (1, n_x)
+        >>> Z = W @ [[1.0, 2.0], [3.0, 4.0]]  # (1, m)
+        >>> Z.backward([[1.0, 1.0]])  # a non-scalar output needs grad of its shape
+        >>> W.grad  # dW = dZ Xᵀ
+        array([[3., 7.]])
         """
         _autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_grad(self) -> None:
-        """Clear ``.grad`` (set it to None)."""
+        """Clear ``.grad`` (set it to None).
+
+        >>> w = Tensor([1.0], requires_grad=True)
+        >>> (w * 3).sum().backward()
+        >>> w.grad, w.zero_grad(), w.grad
+        (array([3.]), None, None)
+        """
         self.grad = None
 
     def retain_grad(self) -> Tensor:
-        """Keep this non-leaf tensor's gradient in ``.grad`` during backward; returns self."""
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward; returns self.
+
+        >>> w = Tensor([1.0, -1.0], requires_grad=True)
+        >>> Z = (w * 2).retain_grad()
+        >>> Z.relu().sum().backward()
+        >>> Z.grad  # dJ/dZ, the course's dZ
+        array([1., 0.])
+        """
         self._retain = True
         return self
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, cut from the graph (it does not require grad)."""
+        """A tensor sharing this one's data, cut from the graph (it does not require grad).
+
+        >>> w = Tensor([1.0], requires_grad=True)
+        >>> d = (w * 2).detach()
+        >>> d.requires_grad, d.is_leaf
+        (False, True)
+        """
         t = constant(self._data)
         t.name = self.name
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place on a leaf; returns self."""
+        """Set ``requires_grad`` in place on a leaf; returns self.
+
+        >>> Tensor([1.0]).requires_grad_().requires_grad
+        True
+        """
         if self._ctx is not None:
             raise DTypeError("requires_grad_: only leaf tensors can change requires_grad; use detach()")
         if requires_grad and self._data.dtype.kind != "f":
@@ -819,7 +881,14 @@ def _inplace_message(t: Tensor | None, how: str) -> str:
 
 
 def constant(arr: np.ndarray) -> Tensor:
-    """Wrap an ndarray as a constant tensor, without copying (internal fast path)."""
+    """Wrap an ndarray as a constant tensor, without copying (internal fast path).
+
+    >>> import numpy as np
+    >>> arr = np.ones(3)
+    >>> c = constant(arr)
+    >>> c.data is arr, c.requires_grad
+    (True, False)
+    """
     t = Tensor.__new__(Tensor)
     t._data = arr
     t.grad = None
@@ -838,6 +907,12 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     This is the one place where tensors are made by ops: the forward result is wrapped, and the
     context that backward needs is attached only when gradients are enabled and some parent
     requires grad.
+
+    >>> from tinygrad_ng.ops import REGISTRY
+    >>> x = Tensor([[1.0, -2.0]], requires_grad=True)
+    >>> y = apply(REGISTRY["relu"], x)
+    >>> y.op, y.parents[0] is x, y.shape
+    ('relu', True, (1, 2))
     """
     try:
         out = op.forward(*[p._data for p in parents], **attrs)
