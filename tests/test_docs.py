@@ -12,9 +12,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import importlib
 import inspect
+import io
 import pkgutil
 import re
 import shutil
@@ -36,7 +38,7 @@ DATA_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
 REQUIREMENTS = ("graphviz", "data")
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*$")
-_MARKER = re.compile(r"^\s*<!--\s*(no-run|requires:\s*[\w, ]+)\s*-->\s*$")
+_MARKER = re.compile(r"^\s*<!--\s*(no-run|output|requires:\s*[\w, ]+)\s*-->\s*$")
 
 
 @dataclass
@@ -79,7 +81,7 @@ def extract_blocks(text: str) -> list[Block]:
 
 
 def _needs(block: Block) -> set[str]:
-    if block.marker is None or block.marker == "no-run":
+    if block.marker is None or not block.marker.startswith("requires:"):
         return set()
     return {n.strip() for n in block.marker.split(":", 1)[1].split(",") if n.strip()}
 
@@ -100,6 +102,15 @@ def test_extract_blocks_reads_language_line_and_marker() -> None:
         ("bash", "ls\n", 11, None),
     ]
     assert _needs(blocks[0]) == {"data"}
+
+
+def test_shown_output_is_compared_with_what_the_code_prints() -> None:
+    page = ROOT / "README.md"
+    good = extract_blocks("```python\nprint('a')\nprint(1 + 1)\n```\n<!-- output -->\n```text\na\n2\n```\n")
+    assert _run_blocks(page, good, {}, _available(), []) == 1
+    bad = extract_blocks("```python\nprint(3)\n```\n\n<!-- output -->\n```text\n2\n```\n")
+    with pytest.raises(AssertionError, match="the shown output differs"):
+        _run_blocks(page, bad, {}, _available(), [])
 
 
 def test_extract_blocks_rejects_an_unclosed_fence() -> None:
@@ -127,7 +138,7 @@ PAGES_WITH_CODE = [p for p in PAGES if _python_blocks(p)]
 
 @pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=[p.name for p in PAGES_WITH_CODE])
 def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    blocks = _python_blocks(page)
+    blocks = extract_blocks(page.read_text(encoding="utf-8"))
     available = _available()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
@@ -147,20 +158,37 @@ def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mo
 def _run_blocks(
     page: Path, blocks: list[Block], namespace: dict[str, object], available: dict[str, bool], skipped: list[str]
 ) -> int:
-    """Run the page's blocks in order in ``namespace``; return how many ran, note the skipped ones."""
+    """Run the page's python blocks in order in ``namespace``; return how many ran, note the skipped ones.
+
+    A block marked ``<!-- output -->`` must equal what the python block before it printed.
+    """
     ran = 0
+    printed: str | None = None  # the output of the last python block that ran
     for b in blocks:
         where = f"{page.relative_to(ROOT)}:{b.line}"
-        if b.marker == "no-run":  # deliberate: shown, never run (e.g. output of an interactive session)
+        if b.marker == "output":
+            if printed is not None:  # None: that python block was skipped
+                assert _lines(b.code) == _lines(printed), f"{where}: the shown output differs from what the code prints"
+            continue
+        if b.lang != "python" or b.marker == "no-run":  # no-run: shown, never run
             continue
         missing = sorted(n for n in _needs(b) if not available[n])
         if missing and not IN_CI:
             skipped.append(f"{where} (needs {', '.join(missing)})")
+            printed = None
             continue
         np.random.seed(0)  # blocks that draw from the legacy global generator are reproducible
-        exec(compile(b.code, where, "exec"), namespace)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(b.code, where, "exec"), namespace)
+        printed = out.getvalue()
         ran += 1
     return ran
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines without trailing blanks, for comparing shown and printed output."""
+    return [line.rstrip() for line in text.strip("\n").splitlines()]
 
 
 # --------------------------------------------------------------------------- docstring examples
