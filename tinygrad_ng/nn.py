@@ -265,7 +265,8 @@ class Module:
                     f"{where}: the archive holds pickled objects, which are never loaded"
                 ) from None
             raise SerializationError(f"{where}: corrupted archive ({e})") from None
-        except (OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError, RuntimeError) as e:
+            # a damaged zip header can claim an unknown compression method, version or encryption
             raise SerializationError(f"{where}: truncated or corrupted archive ({type(e).__name__}: {e})") from None
         self.load_state_dict(state, source=where)
 
