@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,8 @@ def test_quick_run_prints_the_table() -> None:
     row = next(line for line in out.splitlines() if line.startswith("| planar [2, 4, 1]"))
     ratio = float(row.split("|")[4 + 1].strip().rstrip("x"))  # the tinygrad_ng / numpy column
     assert ratio > 0
-    assert "Peak memory" in out and "| planar |" in out
+    if Path("/proc/self/status").exists():  # peak memory is read from Linux's /proc
+        assert "Peak memory" in out and "| planar |" in out
 
 
 @pytest.mark.parametrize("name", ["planar", "wide"])
