@@ -765,13 +765,14 @@ def _anomaly_in_forward(op: Op, parents: Sequence[Tensor], out: np.ndarray) -> A
 # ----------------------------------------------------------------------------- in-place safety
 def _add_saver(savers: _Savers, ref: weakref.ref[Tensor]) -> _Savers:
     """The savers of a tensor that one more op (``ref``) saves: a single ref, or a list when several are live."""
-    if type(savers) is not list:
-        return [savers, ref] if _alive(savers) is not None else ref
-    n = len(savers)
-    if n >= 8 and not n & (n - 1):  # drop the dead at each power of two: amortised O(1)
-        savers[:] = [r for r in savers if _alive(r) is not None]
-    savers.append(ref)
-    return savers
+    if type(savers) is list:
+        n = len(savers)
+        if n >= 8 and not n & (n - 1):  # drop the released and the dead at each power of two: amortised O(1)
+            savers[:] = [r for r in savers if (node := r()) is not None and node._ctx[1] is not None]
+        savers.append(ref)
+        return savers
+    node = savers()  # one earlier saver: keep it only if it could still run backward
+    return [savers, ref] if node is not None and node._ctx[1] is not None else ref
 
 
 def _alive(ref: weakref.ref[Tensor]) -> Tensor | None:
