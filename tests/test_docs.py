@@ -332,3 +332,13 @@ def test_readme_quick_start_matches_the_scripts(capsys: pytest.CaptureFixture[st
         cli.main(["demo", "--help"])
     assert "(default: tinygrad-ng-demo)" in " ".join(capsys.readouterr().out.split())
     assert "to `tinygrad-ng-demo/`" in readme
+
+
+def test_readme_links_and_pictures_exist() -> None:
+    """Every relative link and picture in the README points at a file in the repository."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)\s]+)\)", readme)
+    local = [t.split("#")[0] for t in targets if not re.match(r"[a-z]+://", t)]
+    assert "docs/index.md" in local and any(t.startswith("docs/images/") for t in local)
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, f"README links to missing files: {missing}"
