@@ -223,3 +223,27 @@ def test_locks_are_per_graph_across_threads():
     for t in threads:
         t.join()
     assert not errors
+
+
+@pytest.mark.parametrize(
+    "view",
+    [lambda W: W.reshape(4), lambda W: W.T, lambda W: W[0], lambda W: W.reshape(4)[1:]],
+    ids=["reshape", "transpose", "row", "slice of a reshape"],
+)
+def test_views_of_a_saved_tensor_are_locked_too(view):
+    W = Tensor(np.ones((2, 2)), requires_grad=True, name="W")
+    y = view(W)  # shares W's memory
+    loss = (W * 3.0).sum()
+    with pytest.raises(InplaceError, match=r"cannot change tensor .*saved it for backward"):
+        y.data[...] = 5.0  # names W, or the view between W and y that a later op saved
+    loss.backward()
+    np.testing.assert_array_equal(W.grad, np.full((2, 2), 3.0))
+    del loss, y
+    W.data[0, 0] = 5.0  # free again once no graph needs W
+
+
+def test_a_copy_made_by_an_op_is_not_locked_by_its_input():
+    W = Tensor(np.ones((2, 2)), requires_grad=True)
+    y = W * 1.0  # a fresh array, not a view
+    y.data[0, 0] = 5.0  # nothing saved y, and it does not share W's memory
+    assert W._data[0, 0] == 1.0

@@ -301,6 +301,10 @@ class Tensor:
         """
         if self._savers and _live_saver(self) is not None:
             return _LockedArray.of(self)
+        if self._data.base is not None and self._ctx is not None and self._ctx[1] is not None:
+            for p in self._ctx[1]:  # a view (reshape, transpose, slice) of a parent the graph saved
+                if np.may_share_memory(self._data, p._data) and _live_saver(p) is not None:
+                    return _LockedArray.of(self, owner=p)
         return self._data
 
     @data.setter
@@ -808,10 +812,11 @@ class _LockedArray(np.ndarray):
     _owner: Tensor | None
 
     @classmethod
-    def of(cls, t: Tensor) -> _LockedArray:
+    def of(cls, t: Tensor, owner: Tensor | None = None) -> _LockedArray:
+        """A locked view of ``t``'s array; ``owner`` is the saved tensor whose memory it is (default ``t``)."""
         view = t._data.view(cls)
         view.flags.writeable = False
-        view._owner = t
+        view._owner = t if owner is None else owner
         return view
 
     def __array_finalize__(self, obj: Any) -> None:
