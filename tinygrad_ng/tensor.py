@@ -298,6 +298,10 @@ class Tensor:
         ``backward()``, this is a read-only view: an in-place edit (``t.data[0] = 5``,
         ``t.data += 1``, ``np.copyto(t.data, ...)``) raises :class:`InplaceError` at the edit
         instead of silently corrupting the gradient. Assigning ``t.data = new`` always works.
+
+        >>> t = Tensor([1.0, 2.0])
+        >>> t.data
+        array([1., 2.])
         """
         if self._savers and _live_saver(self) is not None:
             return _LockedArray.of(self)
@@ -322,27 +326,48 @@ class Tensor:
 
     @property
     def shape(self) -> Shape:
-        """The shape, as a tuple of ints."""
+        """The shape, as a tuple of ints.
+
+        >>> Tensor.zeros(3, 5).shape  # (n_x, m)
+        (3, 5)
+        """
         return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        """The NumPy dtype."""
+        """The NumPy dtype.
+
+        >>> Tensor([1.0]).dtype, Tensor(np.ones(2, np.float32)).dtype
+        (dtype('float64'), dtype('float32'))
+        """
         return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        """The number of dimensions."""
+        """The number of dimensions.
+
+        >>> Tensor.zeros(3, 5).ndim
+        2
+        """
         return self._data.ndim
 
     @property
     def size(self) -> int:
-        """The number of elements."""
+        """The number of elements.
+
+        >>> Tensor.zeros(3, 5).size
+        15
+        """
         return self._data.size
 
     @property
     def is_leaf(self) -> bool:
-        """True for tensors made by the user rather than by an op that recorded the graph."""
+        """True for tensors made by the user rather than by an op that recorded the graph.
+
+        >>> w = Tensor([1.0], requires_grad=True)
+        >>> w.is_leaf, (w * 2).is_leaf
+        (True, False)
+        """
         return self._ctx is None
 
     @property
@@ -368,21 +393,41 @@ class Tensor:
 
     @property
     def attrs(self) -> dict[str, Any]:
-        """The op's attributes (axis, exponent...), empty for a leaf."""
+        """The op's attributes (axis, exponent...), empty for a leaf.
+
+        >>> x = Tensor([[1.0, 2.0]], requires_grad=True)
+        >>> x.sum(axis=1).attrs
+        {'axis': (1,), 'keepdims': False}
+        """
         return {} if self._ctx is None else dict(self._ctx[2] or {})
 
     @property
     def scope(self) -> str | None:
-        """The :class:`name_scope` the op that made this tensor ran in (None for leaves)."""
+        """The :class:`name_scope` the op that made this tensor ran in (None for leaves).
+
+        >>> x = Tensor([1.0], requires_grad=True)
+        >>> with name_scope("layer1"):
+        ...     y = x * 2
+        >>> y.scope, x.scope
+        ('layer1', None)
+        """
         return None if self._ctx is None else self._ctx[5]
 
     @property
     def T(self) -> Tensor:
-        """The transpose (all axes reversed), as NumPy's ``.T``."""
+        """The transpose (all axes reversed), as NumPy's ``.T``.
+
+        >>> Tensor.zeros(2, 3).T.shape
+        (3, 2)
+        """
         return _F.transpose(self)
 
     def numpy(self) -> np.ndarray:
-        """The values as an ndarray (shared with the tensor; read-only while a graph needs them, as ``.data``)."""
+        """The values as an ndarray (shared with the tensor; read-only while a graph needs them, as ``.data``).
+
+        >>> Tensor([1.0, 2.0]).numpy()
+        array([1., 2.])
+        """
         return self.data
 
     def item(self) -> float | int | bool:
@@ -511,7 +556,12 @@ class Tensor:
         return self
 
     def draw(self, **kwargs: Any) -> Any:
-        """Draw the graph that made this tensor; see :func:`tinygrad_ng.draw_graph`."""
+        """Draw the graph that made this tensor; see :func:`tinygrad_ng.draw_graph`.
+
+        >>> w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+        >>> (w * w).sum().draw()
+        <GraphDrawing: 3 tensors, 2 ops>
+        """
         from .viz import draw_graph
 
         return draw_graph(self, **kwargs)
@@ -596,103 +646,207 @@ class Tensor:
 
     # ----------------------------------------------------------------- methods (delegate)
     def exp(self) -> Tensor:
-        """Elementwise e**x."""
+        """Elementwise e**x.
+
+        >>> Tensor([0.0]).exp()
+        Tensor([1.], shape=(1,), dtype=float64)
+        """
         return _F.exp(self)
 
     def log(self) -> Tensor:
-        """Elementwise natural logarithm."""
+        """Elementwise natural logarithm.
+
+        >>> Tensor([1.0]).log()
+        Tensor([0.], shape=(1,), dtype=float64)
+        """
         return _F.log(self)
 
     def sqrt(self) -> Tensor:
-        """Elementwise square root."""
+        """Elementwise square root.
+
+        >>> Tensor([9.0]).sqrt()
+        Tensor([3.], shape=(1,), dtype=float64)
+        """
         return _F.sqrt(self)
 
     def abs(self) -> Tensor:
-        """Elementwise absolute value."""
+        """Elementwise absolute value.
+
+        >>> Tensor([-2.0]).abs()
+        Tensor([2.], shape=(1,), dtype=float64)
+        """
         return _F.abs(self)
 
     def sigmoid(self) -> Tensor:
-        """Elementwise logistic sigmoid 1 / (1 + e**-x), stable for any x."""
+        """Elementwise logistic sigmoid 1 / (1 + e**-x), stable for any x.
+
+        >>> Tensor([[0.0, 1000.0]]).sigmoid()  # (1, m) in, (1, m) out
+        Tensor([[0.5, 1. ]], shape=(1, 2), dtype=float64)
+        """
         return _F.sigmoid(self)
 
     def tanh(self) -> Tensor:
-        """Elementwise hyperbolic tangent."""
+        """Elementwise hyperbolic tangent.
+
+        >>> Tensor([0.0]).tanh()
+        Tensor([0.], shape=(1,), dtype=float64)
+        """
         return _F.tanh(self)
 
     def relu(self) -> Tensor:
-        """Elementwise max(x, 0); its derivative at exactly 0 is 0."""
+        """Elementwise max(x, 0); its derivative at exactly 0 is 0.
+
+        >>> Tensor([-1.0, 2.0]).relu()
+        Tensor([0., 2.], shape=(2,), dtype=float64)
+        """
         return _F.relu(self)
 
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
-        """Elementwise x where x > 0, else slope * x."""
+        """Elementwise x where x > 0, else slope * x.
+
+        >>> Tensor([-1.0, 2.0]).leaky_relu(0.1)
+        Tensor([-0.1,  2. ], shape=(2,), dtype=float64)
+        """
         return _F.leaky_relu(self, slope)
 
     def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
-        """Elementwise clamp to [low, high]."""
+        """Elementwise clamp to [low, high].
+
+        >>> Tensor([-1.0, 0.5, 2.0]).clip(0.0, 1.0)
+        Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float64)
+        """
         return _F.clip(self, low, high)
 
     def maximum(self, other: ArrayLike) -> Tensor:
-        """Elementwise maximum with broadcasting."""
+        """Elementwise maximum with broadcasting.
+
+        >>> Tensor([1.0, 5.0]).maximum(3.0)
+        Tensor([3., 5.], shape=(2,), dtype=float64)
+        """
         return _F.maximum(self, other)
 
     def minimum(self, other: ArrayLike) -> Tensor:
-        """Elementwise minimum with broadcasting."""
+        """Elementwise minimum with broadcasting.
+
+        >>> Tensor([1.0, 5.0]).minimum(3.0)
+        Tensor([1., 3.], shape=(2,), dtype=float64)
+        """
         return _F.minimum(self, other)
 
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (int, tuple, negative or None for all)."""
+        """Sum over ``axis`` (int, tuple, negative or None for all).
+
+        >>> dZ = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])  # (n, m)
+        >>> dZ.sum(axis=1, keepdims=True).shape  # the course's db: summed over the columns
+        (2, 1)
+        """
         return _F.sum(self, axis, keepdims)
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``."""
+        """Mean over ``axis``.
+
+        >>> Tensor([[1.0, 2.0], [3.0, 6.0]]).mean(axis=0)
+        Tensor([2., 4.], shape=(2,), dtype=float64)
+        """
         return _F.mean(self, axis, keepdims)
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; ties share the gradient equally."""
+        """Maximum over ``axis``; ties share the gradient equally.
+
+        >>> Tensor([[1.0, 4.0], [3.0, 2.0]]).max(axis=1)
+        Tensor([4., 3.], shape=(2,), dtype=float64)
+        """
         return _F.max(self, axis, keepdims)
 
     def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Minimum over ``axis``; ties share the gradient equally."""
+        """Minimum over ``axis``; ties share the gradient equally.
+
+        >>> Tensor([[1.0, 4.0], [3.0, 2.0]]).min(axis=1)
+        Tensor([1., 2.], shape=(2,), dtype=float64)
+        """
         return _F.min(self, axis, keepdims)
 
     def logsumexp(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """log(sum(exp(x))) over ``axis``, computed stably."""
+        """log(sum(exp(x))) over ``axis``, computed stably.
+
+        >>> round(Tensor([0.0, 0.0]).logsumexp().item(), 6)  # log 2
+        0.693147
+        """
         return _F.logsumexp(self, axis, keepdims)
 
     def softmax(self, axis: int = 0) -> Tensor:
-        """Softmax along ``axis`` (default 0: samples are columns, as in the course)."""
+        """Softmax along ``axis`` (default 0: samples are columns, as in the course).
+
+        >>> Tensor([[1.0], [1.0]]).softmax()  # 2 classes x 1 sample
+        Tensor([[0.5],
+                [0.5]], shape=(2, 1), dtype=float64)
+        """
         return _F.softmax(self, axis)
 
     def log_softmax(self, axis: int = 0) -> Tensor:
-        """Log of the softmax along ``axis``, computed stably."""
+        """Log of the softmax along ``axis``, computed stably.
+
+        >>> Tensor([[0.0], [0.0]]).log_softmax().shape
+        (2, 1)
+        """
         return _F.log_softmax(self, axis)
 
     def reshape(self, *shape: Any) -> Tensor:
-        """The same values in a new shape (``-1`` infers one dimension)."""
+        """The same values in a new shape (``-1`` infers one dimension).
+
+        >>> Tensor.zeros(4, 3).reshape(2, -1).shape
+        (2, 6)
+        """
         return _F.reshape(self, _shape_arg(shape))
 
     def transpose(self, *axes: Any) -> Tensor:
-        """Permute the axes (reverse them when none are given)."""
+        """Permute the axes (reverse them when none are given).
+
+        >>> Tensor.zeros(2, 3, 4).transpose(1, 0, 2).shape
+        (3, 2, 4)
+        """
         return _F.transpose(self, _shape_arg(axes) if axes else None)
 
     def flatten(self) -> Tensor:
-        """The values as a 1-D tensor."""
+        """The values as a 1-D tensor.
+
+        >>> Tensor.zeros(2, 3).flatten().shape
+        (6,)
+        """
         return _F.flatten(self)
 
     def expand_dims(self, axis: int) -> Tensor:
-        """Insert an axis of length 1 at ``axis``."""
+        """Insert an axis of length 1 at ``axis``.
+
+        >>> Tensor([1.0, 2.0]).expand_dims(0).shape  # a row
+        (1, 2)
+        """
         return _F.expand_dims(self, axis)
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
-        """Remove axes of length 1 (all of them, or those named)."""
+        """Remove axes of length 1 (all of them, or those named).
+
+        >>> Tensor.zeros(1, 3).squeeze().shape
+        (3,)
+        """
         return _F.squeeze(self, axis)
 
     def broadcast_to(self, *shape: Any) -> Tensor:
-        """Broadcast to ``shape`` as NumPy does."""
+        """Broadcast to ``shape`` as NumPy does.
+
+        >>> Tensor([[1.0], [2.0]]).broadcast_to(2, 3).shape  # b (n, 1) over m = 3 columns
+        (2, 3)
+        """
         return _F.broadcast_to(self, _shape_arg(shape))
 
     def astype(self, dtype: Any) -> Tensor:
-        """A copy converted to ``dtype``; gradients flow back in this tensor's dtype."""
+        """A copy converted to ``dtype``; gradients flow back in this tensor's dtype.
+
+        >>> x = Tensor([1.0], requires_grad=True)
+        >>> y = x.astype(np.float32)
+        >>> y.dtype, y.requires_grad
+        (dtype('float32'), True)
+        """
         return _F.astype(self, dtype)
 
 
