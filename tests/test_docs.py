@@ -342,3 +342,15 @@ def test_readme_links_and_pictures_exist() -> None:
     assert "docs/index.md" in local and any(t.startswith("docs/images/") for t in local)
     missing = [t for t in local if not (ROOT / t).exists()]
     assert not missing, f"README links to missing files: {missing}"
+
+
+def test_every_tensor_method_shows_an_example() -> None:
+    """Users meet Tensor's methods first: each public one shows a ``>>>`` example."""
+    no_example = []
+    for name, member in vars(tinygrad_ng.Tensor).items():
+        kinds = (property, classmethod, staticmethod)
+        if name.startswith("_") or not (isinstance(member, kinds) or inspect.isfunction(member)):
+            continue
+        if ">>>" not in (inspect.getdoc(getattr(tinygrad_ng.Tensor, name)) or ""):
+            no_example.append(name)
+    assert not no_example, "Tensor members whose docstring has no example: " + ", ".join(no_example)
