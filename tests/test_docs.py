@@ -32,7 +32,6 @@ from conftest import IN_CI, ROOT
 import tinygrad_ng
 from tinygrad_ng.ops import REGISTRY
 
-CORE_MODULES = [f"tinygrad_ng.{m}" for m in ("tensor", "functional", "ops", "autograd", "errors")]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DATA_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
 REQUIREMENTS = ("graphviz", "data")
@@ -256,21 +255,7 @@ def test_every_public_callable_has_a_docstring() -> None:
     assert not missing, "public callables without a docstring:\n  " + "\n  ".join(missing)
 
 
-def test_public_functions_show_an_example() -> None:
-    """The top-level names and every public function and class of the core modules have a ``>>>`` example."""
-    candidates = [(f"tinygrad_ng.{n}", getattr(tinygrad_ng, n)) for n in tinygrad_ng.__all__]
-    for name in CORE_MODULES:
-        module = importlib.import_module(name)
-        candidates += [(f"{name}.{n}", getattr(module, n)) for n in _public_names(module)]
-    no_example = []
-    for qualname, obj in candidates:
-        is_error = inspect.isclass(obj) and issubclass(obj, BaseException)
-        if (inspect.isfunction(obj) or inspect.isclass(obj)) and not is_error and ">>>" not in (obj.__doc__ or ""):
-            no_example.append(qualname)
-    assert not no_example, "public names whose docstring has no example: " + ", ".join(no_example)
-
-
-def test_undocumented_walk_would_catch_a_bare_function(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_walks_would_catch_a_bare_function(monkeypatch: pytest.MonkeyPatch) -> None:
     def bare(x):  # a public function with no docstring
         return x
 
@@ -280,6 +265,8 @@ def test_undocumented_walk_would_catch_a_bare_function(monkeypatch: pytest.Monke
         tinygrad_ng.functional, "__all__", [*tinygrad_ng.functional.__all__, "bare_for_test"], raising=True
     )
     assert "tinygrad_ng.functional.bare_for_test" in _undocumented()
+    bare.__qualname__ = "bare_for_test"
+    assert "tinygrad_ng.functional.bare_for_test" in _without_example()
 
 
 def test_api_reference_shows_doctests_as_code() -> None:
@@ -354,3 +341,45 @@ def test_every_tensor_method_shows_an_example() -> None:
         if ">>>" not in (inspect.getdoc(getattr(tinygrad_ng.Tensor, name)) or ""):
             no_example.append(name)
     assert not no_example, "Tensor members whose docstring has no example: " + ", ".join(no_example)
+
+
+# Public classes that still lack a ``>>>`` example; remove a name once its docstring shows one.
+WITHOUT_EXAMPLE_YET = {
+    "tinygrad_ng.cli.Recipe",
+    "tinygrad_ng.data.CatData",
+    "tinygrad_ng.gradcheck.InputCheck",
+    "tinygrad_ng.gradcheck.NodeCheck",
+    "tinygrad_ng.nn.Module",
+    "tinygrad_ng.nn.ReLU",
+    "tinygrad_ng.nn.Tanh",
+    "tinygrad_ng.nn.Sigmoid",
+    "tinygrad_ng.nn.LeakyReLU",
+    "tinygrad_ng.nn.Identity",
+    "tinygrad_ng.optim.Optimizer",
+    "tinygrad_ng.optim.SGD",
+    "tinygrad_ng.optim.RMSprop",
+    "tinygrad_ng.optim.Adam",
+    "tinygrad_ng.train.History",
+}
+
+
+def _without_example() -> set[str]:
+    """The public functions and classes (errors aside) of every module whose docstring has no ``>>>``."""
+    found = set()
+    for name in _modules():
+        module = importlib.import_module(name)
+        for attr in _public_names(module):
+            obj = getattr(module, attr)
+            is_error = inspect.isclass(obj) and issubclass(obj, BaseException)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and not is_error and ">>>" not in (obj.__doc__ or ""):
+                found.add(f"{obj.__module__}.{obj.__qualname__}")
+    return found
+
+
+def test_no_new_public_name_without_an_example() -> None:
+    """Every public function and class shows an example, except the few listed as not done yet."""
+    missing = _without_example()
+    new = sorted(missing - WITHOUT_EXAMPLE_YET)
+    assert not new, f"public names without an example: {new}"
+    done = sorted(WITHOUT_EXAMPLE_YET - missing)
+    assert not done, f"these now show an example; remove them from WITHOUT_EXAMPLE_YET: {done}"
