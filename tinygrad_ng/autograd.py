@@ -20,7 +20,7 @@ import numpy as np
 from .errors import AnomalyError, DTypeError, GraphError, InplaceError, ShapeError
 from .tensor import ArrayLike, Tensor, _count_nonfinite, _describe, _mode, _where_text, enable_grad
 
-__all__ = ["backward", "grad", "detect_anomaly", "sum_to"]
+__all__ = ["backward", "grad", "detect_anomaly", "sum_to", "topological_order"]
 
 
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
@@ -46,11 +46,21 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     return g
 
 
-def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Non-leaf nodes that require grad, each after all of its parents (iterative DFS)."""
+def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """The recorded op nodes below ``roots``, each after all of its parents, in the order they ran.
+
+    An iterative depth-first search (an explicit stack, so graph depth is unlimited); leaves and
+    constants are left out. Backward walks this list from the end.
+
+    >>> import tinygrad_ng as tg
+    >>> x = tg.Tensor(2.0, requires_grad=True)
+    >>> y = (x * 3).exp()
+    >>> [t.op for t in topological_order([y])]
+    ['mul', 'exp']
+    """
     order: list[Tensor] = []
     seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in roots if r._ctx is not None]
+    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(roots) if r._ctx is not None]
     while stack:
         node, parents_done = stack.pop()
         if parents_done:
@@ -60,8 +70,8 @@ def _toposort(roots: Sequence[Tensor]) -> list[Tensor]:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        for p in node._ctx[1] or ():  # type: ignore[index]
-            if p._ctx is not None and p.requires_grad and id(p) not in seen:
+        for p in reversed(node._ctx[1] or ()):  # type: ignore[index]
+            if p._ctx is not None and id(p) not in seen:
                 stack.append((p, False))
     return order
 
@@ -142,7 +152,7 @@ def _run(
     With ``capture is None`` leaf gradients accumulate into ``.grad``; otherwise the gradient of
     each tensor whose id is a key of ``capture`` is stored there and ``.grad`` is untouched.
     """
-    order = _toposort(roots)
+    order = topological_order(roots)
     grads: dict[int, Any] = {}
     for r, g in zip(roots, root_grads):
         _deliver(r, g, grads, capture, create_graph)

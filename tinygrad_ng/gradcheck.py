@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import grad, sum_to
+from .autograd import grad, sum_to, topological_order
 from .errors import ArgumentError, DTypeError, GradcheckError
 from .tensor import Tensor, enable_grad
 
@@ -441,26 +441,6 @@ def _fast_check(
     return results
 
 
-def _recorded_nodes(outs: Sequence[Tensor]) -> list[Tensor]:
-    """The recorded op nodes below ``outs``, parents before children, in the order they ran."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(o, False) for o in reversed(outs) if o._ctx is not None]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for p in reversed(node.parents):
-            if p._ctx is not None and id(p) not in seen:
-                stack.append((p, False))
-    return order
-
-
 def _check_node(
     k: int, node: Tensor, i: int, eps: float, atol: float, rtol: float, rng: np.random.Generator
 ) -> NodeCheck:
@@ -520,7 +500,7 @@ def _localise(
         outs = _outputs(fn(*args), what)
     rng = np.random.default_rng(seed)
     checks = []
-    for k, node in enumerate(_recorded_nodes(outs)):
+    for k, node in enumerate(topological_order(outs)):
         for i, p in enumerate(node.parents):
             if p.requires_grad:
                 checks.append(_check_node(k, node, i, eps, atol, rtol, rng))
