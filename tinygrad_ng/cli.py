@@ -36,7 +36,17 @@ __all__ = ["main", "Recipe", "RECIPES"]
 
 @dataclass(frozen=True)
 class Recipe:
-    """One of the course's models with the settings its assignment trains it with."""
+    """One of the course's models with the settings its assignment trains it with.
+
+    :data:`RECIPES` holds the four the command knows, by the name ``--model`` takes.
+
+    >>> recipe = RECIPES["shallow"]
+    >>> recipe.n_units, recipe.hidden, recipe.lr, recipe.iterations
+    ((2, 4, 1), 'tanh', 1.2, 10000)
+    >>> model = recipe.build()  # W1 (4, 2) then W2 (1, 4), drawn from RandomState(2) and scaled by 0.01
+    >>> model.W1.shape, model.W2.shape
+    ((4, 2), (1, 4))
+    """
 
     title: str
     n_units: tuple[int, ...]

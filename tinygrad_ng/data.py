@@ -65,7 +65,19 @@ def load_planar(seed: int = 1, m: int = 400) -> tuple[np.ndarray, np.ndarray]:
 
 class CatData(NamedTuple):
     """The cat / non-cat images: ``train_x (12288, 209)``, ``train_y (1, 209)``, ``test_x (12288, 50)``,
-    ``test_y (1, 50)``, and ``classes`` (``[b'non-cat', b'cat']``)."""
+    ``test_y (1, 50)``, and ``classes`` (``[b'non-cat', b'cat']``).
+
+    What :func:`load_catvnoncat` returns; a named tuple, so it also unpacks in this order:
+
+    >>> CatData._fields
+    ('train_x', 'train_y', 'test_x', 'test_y', 'classes')
+    >>> data = load_catvnoncat()  # doctest: +SKIP
+    >>> data.train_x.shape, data.train_y.shape, data.test_x.shape, data.test_y.shape  # doctest: +SKIP
+    ((12288, 209), (1, 209), (12288, 50), (1, 50))
+    >>> train_x, train_y, test_x, test_y, classes = data  # doctest: +SKIP
+    >>> classes.tolist(), int(train_y.sum())  # doctest: +SKIP
+    ([b'non-cat', b'cat'], 72)
+    """
 
     train_x: np.ndarray
     train_y: np.ndarray

@@ -67,6 +67,12 @@ class InputCheck:
         rel_difference: the course's ``||g - n|| / (||g|| + ||n||)``.
         kinks: the input elements found at a non-differentiable point (not counted as failures).
         passed: whether every checked element is within tolerance.
+
+    >>> import tinygrad_ng as tg
+    >>> x = tg.Tensor([1.0, -2.0], requires_grad=True, name="x")
+    >>> check = tg.gradcheck(lambda x: x.tanh(), [x]).inputs[0]
+    >>> check.index, check.name, check.shape, check.passed, check.rel_difference < 1e-7
+    (0, 'x', (2,), True, True)
     """
 
     index: int
@@ -99,6 +105,15 @@ class NodeCheck:
         kinks: how many elements sit at a non-differentiable point.
         passed: whether the VJP agrees with finite differences of the op's forward.
         note: why the node was not checked, if it was not (then ``passed`` is True).
+
+    >>> import tinygrad_ng as tg
+    >>> square = tg.custom_op("square", lambda x: x**2, lambda g, out, x: g * x)  # wrong: d(x²)/dx = 2x
+    >>> x = tg.Tensor([1.0, 3.0], requires_grad=True)
+    >>> report = tg.gradcheck(lambda x: square(x).sum(), [x], raise_on_failure=False)
+    >>> [(n.node, n.op, n.passed) for n in report.nodes]
+    [(0, 'square', False), (1, 'sum', True)]
+    >>> print(report.culprits[0])
+    op `square` (node 0), input 0: max rel err 0.5
     """
 
     node: int

@@ -124,6 +124,20 @@ class Module:
     attribute holding a Module, or a list/tuple of Modules (named ``key.0``, ``key.1``...).
     Subclasses define ``forward``; calling the module runs it inside ``name_scope`` of the
     module's attribute name in its parent.
+
+    >>> class TwoLayer(Module):
+    ...     def __init__(self):
+    ...         self.hidden = Linear(2, 4, "tanh", seed=0)     # W (4, 2), b (4, 1)
+    ...         self.out = Linear(4, 1, "sigmoid", seed=1)     # W (1, 4), b (1, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x))
+    >>> model = TwoLayer()
+    >>> [name for name, _ in model.named_parameters()]
+    ['hidden.W', 'hidden.b', 'out.W', 'out.b']
+    >>> model(np.zeros((2, 5))).shape                       # (n_x, m) in, (1, m) out
+    (1, 5)
+    >>> model.hidden.W.name, model.num_parameters()
+    ('hidden.W', 17)
     """
 
     _scope: str | None = None
@@ -336,25 +350,42 @@ class _Elementwise(Module):
 
 
 class ReLU(_Elementwise):
-    """Elementwise ``max(z, 0)``."""
+    """Elementwise ``max(z, 0)``; any shape in, the same shape out.
+
+    >>> ReLU()(np.array([[-1.0, 0.0, 2.0]])).data
+    array([[0., 0., 2.]])
+    """
 
     fn = Tensor.relu
 
 
 class Tanh(_Elementwise):
-    """Elementwise ``tanh(z)``."""
+    """Elementwise ``tanh(z)``; any shape in, the same shape out.
+
+    >>> Tanh()(np.array([[-1.0, 0.0, 2.0]])).data.round(4)
+    array([[-0.7616,  0.    ,  0.964 ]])
+    """
 
     fn = Tensor.tanh
 
 
 class Sigmoid(_Elementwise):
-    """Elementwise ``1 / (1 + e^-z)``."""
+    """Elementwise ``1 / (1 + e^-z)``; any shape in, the same shape out.
+
+    >>> Sigmoid()(np.array([[-1.0, 0.0, 2.0]])).data.round(4)
+    array([[0.2689, 0.5   , 0.8808]])
+    """
 
     fn = Tensor.sigmoid
 
 
 class Identity(_Elementwise):
-    """Returns its input unchanged."""
+    """Returns its input unchanged (a placeholder where a layer is expected).
+
+    >>> net = Sequential(Linear(3, 2, seed=0), Identity())
+    >>> net(np.ones((3, 4))).shape, len(net.parameters())
+    ((2, 4), 2)
+    """
 
     @staticmethod
     def fn(x: Tensor) -> Tensor:
@@ -363,7 +394,12 @@ class Identity(_Elementwise):
 
 
 class LeakyReLU(Module):
-    """Elementwise ``z`` where ``z > 0``, else ``slope * z``."""
+    """Elementwise ``z`` where ``z > 0``, else ``slope * z``; any shape in, the same shape out.
+
+    >>> act = LeakyReLU(slope=0.1)
+    >>> act, act(np.array([[-1.0, 0.0, 2.0]])).data
+    (LeakyReLU(slope=0.1), array([[-0.1,  0. ,  2. ]]))
+    """
 
     def __init__(self, slope: float = 0.01) -> None:
         self.slope = slope

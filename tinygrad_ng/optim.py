@@ -26,7 +26,23 @@ __all__ = ["Optimizer", "SGD", "RMSprop", "Adam"]
 
 
 class Optimizer:
-    """Base class: holds the parameters (tensors that require grad) and the learning rate ``lr``."""
+    """Base class: holds the parameters (tensors that require grad) and the learning rate ``lr``.
+
+    A subclass defines :meth:`update`, the amount to subtract from one parameter given its
+    gradient ``g`` (an array of the parameter's shape) and that parameter's ``state`` dict;
+    :meth:`step` applies it to every parameter that has a gradient. ``t`` counts the steps.
+
+    >>> import numpy as np
+    >>> from tinygrad_ng import Tensor
+    >>> class SignDescent(Optimizer):
+    ...     def update(self, g, state):
+    ...         return self.lr * np.sign(g)
+    >>> w = Tensor([[3.0, -2.0]], requires_grad=True)      # (1, 2)
+    >>> opt = SignDescent([w], lr=0.5)
+    >>> (w * w).sum().backward()                           # dw = 2 w = [[6, -4]]
+    >>> opt.step(); w.data, opt.t
+    (array([[ 2.5, -1.5]]), 1)
+    """
 
     def __init__(self, params: Iterable[Tensor], lr: float) -> None:
         self.params = list(params)
@@ -68,6 +84,14 @@ class SGD(Optimizer):
 
     With ``momentum = beta > 0`` it keeps the course's exponentially weighted average
     ``v := beta * v + (1 - beta) * dW`` and updates ``W := W - lr * v``.
+
+    >>> from tinygrad_ng import Tensor
+    >>> w = Tensor([[1.0, -2.0]], requires_grad=True)      # (1, 2)
+    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> (w * w).sum().backward()                           # dw = 2 w = [[2, -4]]
+    >>> opt.step()                                         # v = 0.1 dw = [[0.2, -0.4]]
+    >>> w.data                                             # w - 0.1 v
+    array([[ 0.98, -1.96]])
     """
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.0075, momentum: float = 0.0) -> None:
@@ -85,7 +109,15 @@ class SGD(Optimizer):
 
 
 class RMSprop(Optimizer):
-    """``s := beta * s + (1 - beta) * dW²``; ``W := W - lr * dW / (sqrt(s) + eps)``."""
+    """``s := beta * s + (1 - beta) * dW²``; ``W := W - lr * dW / (sqrt(s) + eps)``.
+
+    >>> from tinygrad_ng import Tensor
+    >>> w = Tensor([[1.0, -2.0]], requires_grad=True)      # (1, 2)
+    >>> opt = RMSprop([w], lr=0.01, beta=0.9)
+    >>> (w * w).sum().backward()                           # dw = [[2, -4]], s = 0.1 dw²
+    >>> opt.step(); w.data.round(4)                        # each entry moves by lr / sqrt(0.1)
+    array([[ 0.9684, -1.9684]])
+    """
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.001, beta: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__(params, lr)
@@ -103,6 +135,13 @@ class Adam(Optimizer):
 
     ``v := b1 v + (1 - b1) dW``, ``s := b2 s + (1 - b2) dW²``, ``v̂ = v / (1 - b1^t)``,
     ``ŝ = s / (1 - b2^t)``, ``W := W - lr * v̂ / (sqrt(ŝ) + eps)``.
+
+    >>> from tinygrad_ng import Tensor
+    >>> w = Tensor([[1.0, -2.0]], requires_grad=True)      # (1, 2)
+    >>> opt = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()                           # dw = [[2, -4]]
+    >>> opt.step(); w.data.round(6)                        # first step: v̂ = dw, ŝ = dw², so lr * sign(dw)
+    array([[ 0.9, -1.9]])
     """
 
     def __init__(

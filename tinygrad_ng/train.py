@@ -51,6 +51,14 @@ class History:
 
     ``interrupted`` is True when training stopped early (Ctrl-C or a callback); ``completed``
     counts the iterations whose update was applied.
+
+    >>> from tinygrad_ng import nn
+    >>> X = np.array([[0.0, 1.0, 2.0, 3.0]]); Y = np.array([[0.0, 0.0, 1.0, 1.0]])  # (1, 4) each
+    >>> history = fit(nn.MLP([1, 1], init="zeros"), X, Y, lr=0.5, iterations=300, record_every=100)
+    >>> history.iterations, len(history), history.completed, history.interrupted
+    ([0, 100, 200, 299], 4, 300, False)
+    >>> round(history.costs[0], 6), history.final_cost < history.costs[0]
+    (0.693147, True)
     """
 
     iterations: list[int] = field(default_factory=list)
