@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from ._anomaly import count_nonfinite, describe, where_text
 from .errors import AnomalyError, DTypeError, GraphError, InplaceError, ShapeError
-from .tensor import ArrayLike, Tensor, _count_nonfinite, _describe, _mode, _where_text, enable_grad
+from .tensor import ArrayLike, Tensor, _mode, enable_grad
 
 __all__ = ["backward", "grad", "detect_anomaly", "sum_to", "topological_order"]
 
@@ -99,21 +100,21 @@ def _check_released(node: Tensor) -> None:
 
 
 def _check_finite(node: Tensor, i: int, gp: Any, g: Any) -> None:
-    bad = _count_nonfinite(gp._data if isinstance(gp, Tensor) else gp)
+    bad = count_nonfinite(gp._data if isinstance(gp, Tensor) else gp)
     if bad:
         op, parents, _, _, where, _ = node._ctx  # type: ignore[misc]
-        upstream = _count_nonfinite(g._data if isinstance(g, Tensor) else g)
+        upstream = count_nonfinite(g._data if isinstance(g, Tensor) else g)
         source = (
             f"from an upstream gradient that already held {upstream} (the grad passed to backward, "
             "or a sum of gradients that overflowed)"
             if upstream
             else "from a finite upstream gradient"
         )
-        inputs = ", ".join(f"input {j} {_describe(p)}" for j, p in enumerate(parents))
+        inputs = ", ".join(f"input {j} {describe(p)}" for j, p in enumerate(parents))
         raise AnomalyError(
             f"detect_anomaly: backward of op {op.name!r} (output {node.shape} {node.dtype}) produced {bad} "
-            f"in the gradient for input {i} {_describe(parents[i])} {source}; "
-            f"inputs: {inputs}\nthe op was called at:\n{_where_text(where)}"
+            f"in the gradient for input {i} {describe(parents[i])} {source}; "
+            f"inputs: {inputs}\nthe op was called at:\n{where_text(where)}"
         )
 
 

@@ -13,23 +13,22 @@ from __future__ import annotations
 import functools
 import numbers
 import operator
-import os
 import threading
-import traceback
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .errors import AnomalyError, DTypeError, InplaceError, ShapeError, TensorIndexError, shape_str
+from ._anomaly import anomaly_in_forward, where_created
+from ._inplace import LockedArray, Savers, add_saver, live_saver
+from .errors import DTypeError, ShapeError, TensorIndexError, shape_str
 
 if TYPE_CHECKING:
     from .ops import Op
 
 ArrayLike = Any  # ndarray, nested list, Python or NumPy scalar, or Tensor
 Shape = tuple[int, ...]
-_Savers = Any  # None, a weakref.ref to one op output that saved the tensor, or a list of them
 F = TypeVar("F", bound=Callable[..., Any])
 
 _DEFAULT_DTYPE = np.dtype(np.float64)
@@ -200,7 +199,7 @@ class Tensor:
     _ctx: tuple[Op, tuple[Tensor, ...] | None, dict[str, Any] | None, tuple[int, ...], Any, str | None] | None
     _version: int
     _retain: bool
-    _savers: _Savers  # the recorded ops that saved this tensor for backward (see _LockedArray)
+    _savers: Savers  # the recorded ops that saved this tensor for backward (see LockedArray)
 
     def __init__(
         self,
@@ -303,12 +302,12 @@ class Tensor:
         >>> t.data
         array([1., 2.])
         """
-        if self._savers and _live_saver(self) is not None:
-            return _LockedArray.of(self)
+        if self._savers and live_saver(self) is not None:
+            return LockedArray.of(self)
         if self._data.base is not None and self._ctx is not None and self._ctx[1] is not None:
             for p in self._ctx[1]:  # a view (reshape, transpose, slice) of a parent the graph saved
-                if np.may_share_memory(self._data, p._data) and _live_saver(p) is not None:
-                    return _LockedArray.of(self, owner=p)
+                if np.may_share_memory(self._data, p._data) and live_saver(p) is not None:
+                    return LockedArray.of(self, owner=p)
         return self._data
 
     @data.setter
@@ -878,168 +877,6 @@ def _rng(seed: int | np.random.Generator | np.random.RandomState | None) -> Any:
     raise DTypeError(f"seed must be an int, a numpy Generator or RandomState, got {type(seed).__name__}")
 
 
-def _where_created() -> list[str]:
-    """The user's frames that led to the current op (library frames dropped), for anomaly mode."""
-    here = os.path.dirname(__file__)
-    frames = [f for f in traceback.extract_stack()[:-2] if not f.filename.startswith(here)]
-    return traceback.format_list(frames[-3:])
-
-
-def _describe(t: Tensor) -> str:
-    """``'W1' (5, 3) float64``: a tensor's name (if any), shape and dtype, for messages."""
-    return f"{t.name!r} {t.shape} {t.dtype}" if t.name else f"{t.shape} {t.dtype}"
-
-
-def _count_nonfinite(arr: np.ndarray) -> str:
-    """``2 NaN and 1 Inf among 6 values`` (empty when every value is finite or the dtype is not float)."""
-    if arr.dtype.kind != "f" or np.isfinite(arr).all():
-        return ""
-    n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
-    found = " and ".join(f"{n} {what}" for n, what in ((n_nan, "NaN"), (n_inf, "Inf")) if n)
-    return f"{found} among {arr.size} values"
-
-
-def _where_text(where: list[str] | None) -> str:
-    if not where:
-        return "(not recorded: the op ran outside detect_anomaly; run the forward pass inside it to see the line)\n"
-    return "".join(where)
-
-
-def _anomaly_in_forward(op: Op, parents: Sequence[Tensor], out: np.ndarray) -> AnomalyError:
-    """The error for an op whose output holds NaN or Inf: which op, which inputs, which line."""
-    inputs = ", ".join(f"input {i} {_describe(p)}" for i, p in enumerate(parents))
-    cause = f"produced {_count_nonfinite(out)} in its output {out.shape} {out.dtype} from finite inputs"
-    for i, p in enumerate(parents):
-        bad = _count_nonfinite(p._data)
-        if bad:
-            origin = "a leaf: check the data or the last update" if p._ctx is None else f"made by op {p.op!r}"
-            cause = f"received input {i} {_describe(p)} already holding {bad} ({origin})"
-            break
-    return AnomalyError(
-        f"detect_anomaly: op {op.name!r} {cause}; inputs: {inputs}\ncalled at:\n{_where_text(_where_created())}"
-    )
-
-
-# ----------------------------------------------------------------------------- in-place safety
-def _add_saver(savers: _Savers, ref: weakref.ref[Tensor]) -> _Savers:
-    """The savers of a tensor that one more op (``ref``) saves: a single ref, or a list when several are live."""
-    if type(savers) is list:
-        n = len(savers)
-        if n >= 8 and not n & (n - 1):  # drop the released and the dead at each power of two: amortised O(1)
-            savers[:] = [r for r in savers if (node := r()) is not None and node._ctx[1] is not None]
-        savers.append(ref)
-        return savers
-    node = savers()  # one earlier saver: keep it only if it could still run backward
-    return [savers, ref] if node is not None and node._ctx[1] is not None else ref
-
-
-def _alive(ref: weakref.ref[Tensor]) -> Tensor | None:
-    """The node behind ``ref`` if it still exists and backward has not released its inputs."""
-    node = ref()
-    return node if node is not None and node._ctx is not None and node._ctx[1] is not None else None
-
-
-def _live_saver(t: Tensor) -> Tensor | None:
-    """The latest recorded op output that saved ``t`` and could still run backward, or None."""
-    savers = t._savers
-    if type(savers) is not list:
-        node = _alive(savers) if savers is not None else None
-    else:
-        live = [r for r in savers if _alive(r) is not None]
-        node = _alive(live[-1]) if live else None
-        savers = live if len(live) > 1 else (live[0] if live else None)
-    t._savers = savers if node is not None else None
-    return node
-
-
-_WRITING_FUNCTIONS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis}
-
-
-class _LockedArray(np.ndarray):
-    """What ``Tensor.data`` returns while a recorded graph needs the values: a read-only view.
-
-    Editing it in place (item assignment, a ufunc with ``out=``, ``np.copyto``, ``fill``, ``sort``)
-    raises :class:`InplaceError` naming the tensor and the op that saved it. Anything else works
-    as on a plain ndarray (results are plain ndarrays); copies are writable.
-    """
-
-    _owner: Tensor | None
-
-    @classmethod
-    def of(cls, t: Tensor, owner: Tensor | None = None) -> _LockedArray:
-        """A locked view of ``t``'s array; ``owner`` is the saved tensor whose memory it is (default ``t``)."""
-        view = t._data.view(cls)
-        view.flags.writeable = False
-        view._owner = t if owner is None else owner
-        return view
-
-    def __array_finalize__(self, obj: Any) -> None:
-        self._owner = getattr(obj, "_owner", None)
-
-    def _refuse(self, how: str) -> None:
-        if not self.flags.writeable:
-            raise InplaceError(_inplace_message(self._owner, how))
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._refuse("item assignment")
-        super().__setitem__(index, value)
-
-    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        out = kwargs.get("out", ())
-        written = (*out, inputs[0]) if method == "at" else out
-        how = f"in-place np.{ufunc.__name__}" + (".at" if method == "at" else " (out=, or an operator like +=)")
-        for a in written:
-            if isinstance(a, _LockedArray):
-                a._refuse(how)
-        inputs = tuple(a.view(np.ndarray) if isinstance(a, _LockedArray) else a for a in inputs)
-        if out:
-            kwargs["out"] = tuple(a.view(np.ndarray) if isinstance(a, _LockedArray) else a for a in out)
-        result = getattr(ufunc, method)(*inputs, **kwargs)
-        return (out[0] if len(out) == 1 else out) if out else result
-
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        if func in _WRITING_FUNCTIONS and args and isinstance(args[0], _LockedArray):
-            args[0]._refuse(f"np.{func.__name__}")
-        return super().__array_function__(func, types, args, kwargs)
-
-    def fill(self, value: Any) -> None:
-        self._refuse("fill()")
-        super().fill(value)
-
-    def sort(self, *args: Any, **kwargs: Any) -> None:
-        self._refuse("sort()")
-        super().sort(*args, **kwargs)
-
-    def put(self, *args: Any, **kwargs: Any) -> None:
-        self._refuse("put()")
-        super().put(*args, **kwargs)
-
-    def copy(self, order: Any = "C") -> np.ndarray:  # type: ignore[override]
-        return self.view(np.ndarray).copy(order)
-
-    def __repr__(self) -> str:
-        return repr(self.view(np.ndarray))
-
-
-def _inplace_message(t: Tensor | None, how: str) -> str:
-    if t is None:
-        return f"{how}: this array is read-only because a recorded graph needed it for backward"
-    who = f"{t.name!r} {t.shape} {t.dtype}" if t.name else f"{t.shape} {t.dtype}"
-    node = _live_saver(t)
-    if node is None:
-        return (
-            f"{how}: this is a read-only view of tensor {who}, taken with .data while a graph needed the "
-            "values; the graph is gone now, so take .data again to edit the tensor"
-        )
-    scope = f" in {node.scope!r}" if node.scope else ""
-    return (
-        f"{how}: cannot change tensor {who} in place: op {node.op!r}{scope} (output {node.shape}) saved it "
-        "for backward and that graph is still alive, so its gradient would be wrong. Run backward() first, "
-        "build graphs you will not differentiate under no_grad(), drop the graph (del loss), "
-        "or edit a copy (t.data.copy())"
-    )
-
-
 def constant(arr: np.ndarray) -> Tensor:
     """Wrap an ndarray as a constant tensor, without copying (internal fast path).
 
@@ -1099,15 +936,15 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
                     parents,
                     attrs,
                     tuple([q._version for q in parents]),
-                    _where_created() if mode.anomaly else None,
+                    where_created() if mode.anomaly else None,
                     mode.scope,
                 )
                 ref = weakref.ref(t)  # the parents' arrays are locked while t is alive and unreleased
                 for q in parents:
-                    q._savers = ref if q._savers is None else _add_saver(q._savers, ref)
+                    q._savers = ref if q._savers is None else add_saver(q._savers, ref)
                 break
     if mode.anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
-        raise _anomaly_in_forward(op, parents, out)
+        raise anomaly_in_forward(op, parents, out)
     return t
 
 
