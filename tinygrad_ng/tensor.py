@@ -22,7 +22,7 @@ import numpy as np
 
 from ._anomaly import anomaly_in_forward, where_created
 from ._inplace import LockedArray, Savers, add_saver, live_saver
-from .errors import DTypeError, ShapeError, TensorIndexError, shape_str
+from .errors import DTypeError, ShapeError, TensorIndexError, TinygradError, shape_str
 
 if TYPE_CHECKING:
     from .ops import Op
@@ -913,6 +913,8 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     """
     try:
         out = op.forward(*[p._data for p in parents], **attrs)
+    except TinygradError:
+        raise  # a forward that checks its own arguments already names the op and the shapes
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(op, parents, e, attrs) from None
     if type(out) is not np.ndarray:
