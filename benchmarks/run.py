@@ -138,7 +138,11 @@ def memory_child(workload: str, impl_name: str, steps: int) -> None:
 
 def measure_memory(workload: str, impl_name: str, steps: int = 3) -> dict[str, int]:
     cmd = [sys.executable, __file__, "--memory-child", workload, impl_name, str(steps)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ)
+    folder = wl.cat_dir()
+    if folder is not None:  # resolved here, so the child reads it without importing tinygrad_ng
+        env[wl.CATVNONCAT_ENV] = str(folder)
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 import reference
 
-ROOT = Path(__file__).resolve().parent.parent
-CAT_DIR = Path(os.environ.get("TINYGRAD_NG_CAT_DATA", ROOT.parent / "shared" / "data" / "catvnoncat"))
+CATVNONCAT_ENV = "TINYGRAD_NG_CATVNONCAT"  # tinygrad_ng.data.CATVNONCAT_ENV
 
 Params = list[tuple[np.ndarray, np.ndarray]]
 
@@ -43,23 +42,39 @@ class Workload:
 
 
 # --------------------------------------------------------------------------- data
+def cat_dir() -> Path | None:
+    """The cat data's folder, as :func:`tinygrad_ng.data.catvnoncat_dir` finds it.
+
+    A folder named by ``TINYGRAD_NG_CATVNONCAT`` is taken without importing tinygrad_ng: run.py
+    resolves the folder once and passes it that way to its memory processes, so the peak memory
+    of the NumPy implementations does not include importing tinygrad_ng.
+    """
+    if os.environ.get(CATVNONCAT_ENV):
+        return Path(os.environ[CATVNONCAT_ENV])
+    from tinygrad_ng.data import catvnoncat_dir
+
+    return catvnoncat_dir()
+
+
 def load_cat() -> tuple[np.ndarray, np.ndarray, str]:
     """The cat training set as the course prepares it, ``X (12288, 209) / 255``, ``Y (1, 209)``.
 
     Random data of the same shape stands in when the files (or h5py) are not available.
     """
-    path = CAT_DIR / "train_catvnoncat.h5"
-    try:
-        import h5py
+    folder = cat_dir()
+    if folder is not None:
+        try:
+            import h5py
 
-        with h5py.File(path, "r") as f:
-            x = np.asarray(f["train_set_x"])
-            y = np.asarray(f["train_set_y"])
-        X = x.reshape(x.shape[0], -1).T / 255.0
-        return X, y.reshape(1, -1).astype(np.float64), "catvnoncat"
-    except (ImportError, OSError):
-        rng = np.random.RandomState(0)
-        return rng.rand(12288, 209), (rng.rand(1, 209) < 72 / 209).astype(np.float64), "random"
+            with h5py.File(folder / "train_catvnoncat.h5", "r") as f:
+                x = np.asarray(f["train_set_x"])
+                y = np.asarray(f["train_set_y"])
+            X = x.reshape(x.shape[0], -1).T / 255.0
+            return X, y.reshape(1, -1).astype(np.float64), "catvnoncat"
+        except (ImportError, OSError):
+            pass
+    rng = np.random.RandomState(0)
+    return rng.rand(12288, 209), (rng.rand(1, 209) < 72 / 209).astype(np.float64), "random"
 
 
 def planar_data() -> tuple[np.ndarray, np.ndarray]:

@@ -7,14 +7,14 @@ graph is drawn with every gradient and the heat colouring:
 
     python scripts/make_images.py [--data DIR] [--out docs/images]
 
-The data folder is ``--data``, else ``$TINYGRAD_NG_CATVNONCAT``, else ``../shared/data/catvnoncat``
-relative to the repository root. Needs h5py and Graphviz.
+The data folder is ``--data``, else where :func:`tinygrad_ng.data.catvnoncat_dir` finds it
+(``$TINYGRAD_NG_CATVNONCAT``, then ``../shared/data/catvnoncat`` relative to the repository root).
+Needs h5py and Graphviz.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -24,19 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tinygrad_ng as tg  # noqa: E402
-
-
-def load_train(data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The training images as ``X (12288, 209)`` in [0, 1] and labels ``Y (1, 209)``."""
-    import h5py
-
-    path = data_dir / "train_catvnoncat.h5"
-    if not path.is_file():
-        raise SystemExit(f"make_images: {path} not found; pass --data DIR or set TINYGRAD_NG_CATVNONCAT")
-    with h5py.File(path, "r") as f:
-        x = np.array(f["train_set_x"])
-        y = np.array(f["train_set_y"])
-    return x.reshape(x.shape[0], -1).T / 255, y.reshape(1, -1).astype(np.float64)
+from tinygrad_ng.data import DatasetNotFoundError, load_catvnoncat  # noqa: E402
 
 
 def two_layer_loss(X: np.ndarray, Y: np.ndarray) -> tg.Tensor:
@@ -59,12 +47,15 @@ def two_layer_loss(X: np.ndarray, Y: np.ndarray) -> tg.Tensor:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_data = os.environ.get("TINYGRAD_NG_CATVNONCAT") or str(ROOT.parent / "shared" / "data" / "catvnoncat")
-    parser.add_argument("--data", type=Path, default=Path(default_data), help="folder with train_catvnoncat.h5")
+    parser.add_argument("--data", type=Path, help="folder with the course's train_catvnoncat.h5 and test_catvnoncat.h5")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images", help="where to write the pictures")
     args = parser.parse_args(argv)
 
-    J = two_layer_loss(*load_train(args.data))
+    try:
+        data = load_catvnoncat(args.data)  # X (12288, 209) in [0, 1], Y (1, 209)
+    except DatasetNotFoundError as e:
+        raise SystemExit(f"make_images: {e}") from None
+    J = two_layer_loss(data.train_x, data.train_y)
     J.backward(retain_graph=True)
     drawing = tg.draw_graph(J, grad_heat=True, rules=True)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Shared test set-up: Hypothesis profiles and paths.
+"""Shared test set-up: Hypothesis profiles, paths and the cat data.
 
 Profiles: ``fast`` (the default, for everyday runs) and ``thorough`` (many more examples);
 choose with ``HYPOTHESIS_PROFILE=thorough pytest``.
@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tinygrad_ng.data import catvnoncat_dir
 
 settings.register_profile(
     "fast",
@@ -27,3 +30,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# The cat data's folder, found as tinygrad_ng.data finds it; tests that need it skip without it, except in CI.
+CAT_DIR = catvnoncat_dir()
+HAVE_CAT_DATA = CAT_DIR is not None and (CAT_DIR / "train_catvnoncat.h5").is_file()
+needs_cat_data = pytest.mark.skipif(not HAVE_CAT_DATA and not IN_CI, reason="the cat data is not on this machine")

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import IN_CI, ROOT
+from conftest import CAT_DIR, IN_CI, ROOT, needs_cat_data
 
-from tinygrad_ng import nn
+from tinygrad_ng import data, nn
 from tinygrad_ng.cli import RECIPES, main
 
-CAT_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
-HAVE_CAT = (CAT_DIR / "train_catvnoncat.h5").is_file()
 needs_dot = pytest.mark.skipif(
     not IN_CI and not any((Path(d) / "dot").exists() for d in os.environ.get("PATH", "").split(os.pathsep)),
     reason="Graphviz's dot program is not installed",
@@ -61,7 +59,7 @@ def test_train_planar_model_in_process(tmp_path: Path, capsys: pytest.CaptureFix
     assert {p.name for p in tmp_path.iterdir()} == {"learning_curve.png", "decision_boundary.png", "model.npz"}
 
 
-@pytest.mark.skipif(not HAVE_CAT and not IN_CI, reason="the cat data is not on this machine")
+@needs_cat_data
 def test_train_cat_model_reports_train_and_test_accuracy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["train", "--model", "logreg", "--data", str(CAT_DIR), "--iterations", "3", "--out", str(tmp_path)]
     assert main(args) == 0
@@ -70,7 +68,11 @@ def test_train_cat_model_reports_train_and_test_accuracy(tmp_path: Path, capsys:
     nn.MLP([12288, 1], init="zeros").load(tmp_path / "model.npz")
 
 
-def test_gradcheck_command_checks_the_deep_model_along_random_directions(tmp_path: Path) -> None:
+def test_gradcheck_command_checks_the_deep_model_along_random_directions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(data.CATVNONCAT_ENV, raising=False)
+    monkeypatch.setattr(data, "_REPOSITORY_CATVNONCAT", tmp_path / "no-data")  # no cat data anywhere
     assert main(["gradcheck", "--model", "deep", "--samples", "3", "--out", str(tmp_path / "report.txt")]) == 0
     report = (tmp_path / "report.txt").read_text()
     assert "random stand-in data" in report and "one random direction" in report

@@ -7,17 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import IN_CI, ROOT
+from conftest import CAT_DIR, needs_cat_data
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_ng.data import DatasetNotFoundError, load_catvnoncat, load_planar, minibatches
+from tinygrad_ng import data
+from tinygrad_ng.data import DatasetNotFoundError, catvnoncat_dir, load_catvnoncat, load_planar, minibatches
 from tinygrad_ng.errors import ArgumentError, ShapeError
-
-CAT_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
-needs_cat_data = pytest.mark.skipif(
-    not (CAT_DIR / "train_catvnoncat.h5").is_file() and not IN_CI, reason="the cat data is not on this machine"
-)
 
 
 def _course_planar() -> tuple[np.ndarray, np.ndarray]:
@@ -88,8 +84,24 @@ def test_missing_cat_files_name_what_is_expected(tmp_path: Path, monkeypatch: py
     with pytest.raises(FileNotFoundError, match="is not a directory"):
         load_catvnoncat(tmp_path / "nowhere")
     monkeypatch.delenv("TINYGRAD_NG_CATVNONCAT", raising=False)
-    with pytest.raises(DatasetNotFoundError, match="TINYGRAD_NG_CATVNONCAT is not set"):
+    monkeypatch.setattr(data, "_REPOSITORY_CATVNONCAT", tmp_path / "no-data")
+    with pytest.raises(DatasetNotFoundError, match="TINYGRAD_NG_CATVNONCAT is not set and there is no"):
         load_catvnoncat()
+
+
+def test_cat_data_folder_is_the_argument_then_the_variable_then_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beside = tmp_path / "shared" / "data" / "catvnoncat"
+    monkeypatch.setattr(data, "_REPOSITORY_CATVNONCAT", beside)
+    monkeypatch.delenv("TINYGRAD_NG_CATVNONCAT", raising=False)
+    assert catvnoncat_dir() is None  # the folder beside the repository does not exist yet
+    beside.mkdir(parents=True)
+    assert catvnoncat_dir() == beside
+    monkeypatch.setenv("TINYGRAD_NG_CATVNONCAT", str(tmp_path / "from-env"))
+    assert catvnoncat_dir() == tmp_path / "from-env"  # the variable wins, even over an existing folder
+    assert catvnoncat_dir(tmp_path / "given") == tmp_path / "given"  # and the argument over both
+    assert catvnoncat_dir(str(tmp_path)) == tmp_path
 
 
 @given(m=st.integers(1, 50), batch=st.integers(1, 20), seed=st.integers(0, 100))

@@ -27,13 +27,12 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from conftest import IN_CI, ROOT
+from conftest import HAVE_CAT_DATA, IN_CI, ROOT
 
 import tinygrad_ng
 from tinygrad_ng.ops import REGISTRY
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-DATA_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
 REQUIREMENTS = ("graphviz", "data")
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w+-]*)[^\n]*$")
@@ -88,7 +87,7 @@ def _needs(block: Block) -> set[str]:
 def _available() -> dict[str, bool]:
     return {
         "graphviz": shutil.which("dot") is not None and importlib.util.find_spec("graphviz") is not None,
-        "data": (DATA_DIR / "train_catvnoncat.h5").is_file(),
+        "data": HAVE_CAT_DATA,
     }
 
 
@@ -141,7 +140,6 @@ def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mo
     available = _available()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("TINYGRAD_NG_CATVNONCAT", str(DATA_DIR))  # where tinygrad_ng.data looks
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     skipped: list[str] = []
     registered = dict(REGISTRY)  # a page may register an op to show how; it is removed afterwards

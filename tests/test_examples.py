@@ -8,12 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT
-
-CAT_DIR = ROOT.parent / "shared" / "data" / "catvnoncat"
-needs_cat_data = pytest.mark.skipif(
-    not (CAT_DIR / "train_catvnoncat.h5").is_file() and not IN_CI, reason="the cat data is not on this machine"
-)
+from conftest import CAT_DIR, ROOT, needs_cat_data
 
 
 def _run(script: str, *args: str, cwd: Path) -> str:

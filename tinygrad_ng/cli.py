@@ -10,13 +10,13 @@ computation graph with its gradients, and a gradient-check report to one output 
     tinygrad-ng gradcheck --model MODEL [--out FILE.txt]
 
 The cat models read the course's ``train_catvnoncat.h5`` and ``test_catvnoncat.h5`` from
-``--data DIR`` (or the directory in ``TINYGRAD_NG_CATVNONCAT``).
+``--data DIR``, else where :func:`tinygrad_ng.data.catvnoncat_dir` finds them
+(``$TINYGRAD_NG_CATVNONCAT``, then ``../shared/data/catvnoncat`` next to a source checkout).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ import numpy as np
 
 from . import nn
 from ._files import write_text
-from .data import CATVNONCAT_ENV, DatasetNotFoundError, load_catvnoncat, load_planar
+from .data import CATVNONCAT_ENV, DatasetNotFoundError, catvnoncat_dir, load_catvnoncat, load_planar
 from .errors import GraphvizNotFoundError, SerializationError
 from .functional import binary_cross_entropy
 from .train import History, accuracy, fit, plot_costs, plot_decision_boundary
@@ -88,7 +88,7 @@ def _sample(recipe: Recipe, data: Path | None, m: int) -> tuple[np.ndarray, np.n
     if recipe.dataset == "planar":
         X, Y = load_planar()
         return X[:, :: max(1, X.shape[1] // m)][:, :m], Y[:, :: max(1, Y.shape[1] // m)][:, :m], "planar data"
-    if data is not None or os.environ.get(CATVNONCAT_ENV):
+    if catvnoncat_dir(data) is not None:
         X, Y, _, _ = _cat_data(data)
         return X[:, :m], Y[:, :m], "cat images"
     rng = np.random.RandomState(0)
@@ -269,7 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tinygrad-ng {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     models = sorted(RECIPES)
-    data_help = f"directory holding train_catvnoncat.h5 and test_catvnoncat.h5 (default: ${CATVNONCAT_ENV})"
+    data_help = (
+        f"directory holding train_catvnoncat.h5 and test_catvnoncat.h5 (default: ${CATVNONCAT_ENV}, "
+        "else ../shared/data/catvnoncat next to a source checkout)"
+    )
 
     def progress_flag(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -318,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=what, description=what[0].upper() + what[1:] + ", on a few samples.")
         p.add_argument("--model", required=True, choices=models, help="which model")
-        p.add_argument("--data", type=Path, help=data_help + "; random stand-ins without it")
+        p.add_argument("--data", type=Path, help=data_help + "; random stand-ins when there is none")
         p.add_argument("--load", type=Path, help="parameters saved by `tinygrad-ng train` (default: the course's init)")
         p.add_argument("--samples", type=_positive_int, default=8, help="number of samples (default: %(default)s)")
         p.add_argument("--out", type=Path, help=f"output file (default: {default_out})")

@@ -19,9 +19,24 @@ import numpy as np
 
 from .errors import ArgumentError, ShapeError, TinygradError
 
-__all__ = ["load_planar", "load_catvnoncat", "CatData", "DatasetNotFoundError", "minibatches", "CATVNONCAT_SHA256"]
+__all__ = [
+    "load_planar",
+    "load_catvnoncat",
+    "catvnoncat_dir",
+    "CatData",
+    "DatasetNotFoundError",
+    "minibatches",
+    "CATVNONCAT_ENV",
+    "CATVNONCAT_SHA256",
+]
 
 CATVNONCAT_ENV = "TINYGRAD_NG_CATVNONCAT"
+"""The environment variable naming the cat data's folder."""
+
+# In a source checkout (the package next to pyproject.toml), the course's data is looked for in
+# ``../shared/data/catvnoncat`` relative to the repository root.
+_REPOSITORY = Path(__file__).resolve().parent.parent
+_REPOSITORY_CATVNONCAT = _REPOSITORY.parent / "shared" / "data" / "catvnoncat"
 
 # Known checksums of the course's files (the copies in the course's week 2 and week 4 folders are identical).
 CATVNONCAT_SHA256 = {
@@ -94,17 +109,43 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def catvnoncat_dir(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The folder the cat data is read from: the first of these that applies, or None.
+
+    1. ``path``, when given (whether or not it exists, so a wrong path is reported, not replaced);
+    2. the folder named by the environment variable ``TINYGRAD_NG_CATVNONCAT``, when it is set;
+    3. ``../shared/data/catvnoncat`` relative to the repository root, when tinygrad_ng runs from
+       a source checkout and that folder exists.
+
+    :func:`load_catvnoncat`, the ``tinygrad-ng`` command, the examples, the scripts and the
+    benchmark all find the data through this function.
+
+    >>> catvnoncat_dir("datasets") == Path("datasets")  # an explicit folder comes first
+    True
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {CATVNONCAT_ENV: "course/datasets"}):
+    ...     catvnoncat_dir() == Path("course/datasets")
+    True
+    """
+    if path is not None:
+        return Path(path)
+    if os.environ.get(CATVNONCAT_ENV):
+        return Path(os.environ[CATVNONCAT_ENV])
+    if (_REPOSITORY / "pyproject.toml").is_file() and _REPOSITORY_CATVNONCAT.is_dir():
+        return _REPOSITORY_CATVNONCAT
+    return None
+
+
 def _find_catvnoncat(path: str | os.PathLike[str] | None) -> Path:
-    if path is None:
-        path = os.environ.get(CATVNONCAT_ENV)
+    folder = catvnoncat_dir(path)
     expected = " and ".join(CATVNONCAT_SHA256)
     origin = "the files of the course's week 2 and week 4 assignments (their datasets/ folder)"
-    if path is None:
+    if folder is None:
         raise DatasetNotFoundError(
-            f"load_catvnoncat: no data directory given and {CATVNONCAT_ENV} is not set; "
-            f"point it at the directory holding {expected}, {origin}"
+            f"load_catvnoncat: no data directory given, {CATVNONCAT_ENV} is not set and there is no "
+            f"../shared/data/catvnoncat next to the repository; point {CATVNONCAT_ENV} (or pass the path) at "
+            f"the directory holding {expected}, {origin}"
         )
-    folder = Path(path)
     if not folder.is_dir():
         raise DatasetNotFoundError(f"load_catvnoncat: {folder} is not a directory; expected one holding {expected}")
     missing = [name for name in CATVNONCAT_SHA256 if not (folder / name).is_file()]
@@ -121,8 +162,9 @@ def load_catvnoncat(path: str | os.PathLike[str] | None = None, *, flatten: bool
     With ``flatten=True`` (the default) the images come in the course's layout: each flattened to
     a column (reshape ``(m, -1)`` then transpose) and divided by 255, so ``train_x`` is
     ``(12288, 209)`` float64 in [0, 1]; with ``flatten=False`` they are the raw ``(m, 64, 64, 3)``
-    uint8 arrays. Labels are ``(1, m)`` float64 of 0/1. ``path=None`` reads the directory named by
-    the environment variable ``TINYGRAD_NG_CATVNONCAT``. Needs h5py (``pip install tinygrad-ng[train]``).
+    uint8 arrays. Labels are ``(1, m)`` float64 of 0/1. ``path=None`` looks where
+    :func:`catvnoncat_dir` says: ``$TINYGRAD_NG_CATVNONCAT``, then ``../shared/data/catvnoncat``
+    next to a source checkout. Needs h5py (``pip install tinygrad-ng[train]``).
 
     A file whose sha256 differs from the course's published files triggers a warning (it may be a
     different version of the data), unless ``check=False``.
