@@ -14,32 +14,20 @@ code gives 90.5 % too when its sigmoid is computed in the overflow-safe form thi
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
+from _common import parse_args, save_pictures
 
-import tinygrad_ng as tg
 from tinygrad_ng import nn
 from tinygrad_ng.data import load_planar
-from tinygrad_ng.train import accuracy, fit, plot_costs, plot_decision_boundary
+from tinygrad_ng.train import accuracy, fit
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("out/planar_shallow"), help="where to write the pictures")
-    parser.add_argument("--iterations", type=int, default=10000, help="gradient-descent iterations (course: 10000)")
-    args = parser.parse_args(argv)
-
+    args = parse_args(__doc__, argv, out="out/planar_shallow", iterations=10000, cat_data=False)
     X, Y = load_planar(seed=1)  # X (2, 400), Y (1, 400)
     model = nn.MLP([2, 4, 1], hidden="tanh", output="sigmoid", init="course-small", seed=2)
     history = fit(model, X, Y, lr=1.2, iterations=args.iterations, record_every=1000, print_every=1000)
     print(f"train accuracy: {100 * accuracy(model, X, Y)} %")
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    plot_costs(history, args.out / "learning_curve.png")
-    plot_decision_boundary(model, X, Y, args.out / "decision_boundary.png", title="Hidden layer of size 4")
-    cost = tg.binary_cross_entropy(model(X), Y)
-    tg.draw_graph(cost, grad_heat=True).save(args.out / "graph.svg")
-    print(f"wrote learning_curve.png, decision_boundary.png and graph.svg to {args.out}")
+    save_pictures(args.out, model, X, Y, history, boundary_title="Hidden layer of size 4")
 
 
 if __name__ == "__main__":
