@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 from conftest import CAT_DIR, IN_CI, ROOT, needs_cat_data
 
 from tinygrad_ng import data, nn
-from tinygrad_ng.cli import RECIPES, main
+from tinygrad_ng.cli import RECIPES, build_parser, main
 
 needs_dot = pytest.mark.skipif(
     not IN_CI and not any((Path(d) / "dot").exists() for d in os.environ.get("PATH", "").split(os.pathsep)),
@@ -112,3 +113,11 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         main([command, "--help"])
     assert info.value.code == 0
     assert f"usage: tinygrad-ng {command}" in capsys.readouterr().out
+
+
+def test_gitignore_covers_the_default_output_directories() -> None:
+    """The directories the commands write to by default are never committed by accident."""
+    patterns = [line.strip("/") for line in (ROOT / ".gitignore").read_text().splitlines() if line.endswith("/")]
+    demo_out = build_parser().parse_args(["demo"]).out
+    defaults = [str(demo_out), *(f"tinygrad-ng-{model}" for model in RECIPES)]  # cmd_train's default
+    assert all(any(fnmatch.fnmatch(d, p) for p in patterns) for d in defaults), defaults
