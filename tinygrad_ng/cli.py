@@ -201,13 +201,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_graph(args: argparse.Namespace) -> int:
-    """Draw the computation graph of a model's cost, with gradients, at the course's initialisation."""
+def _model_on_samples(args: argparse.Namespace) -> tuple[Recipe, nn.MLP, np.ndarray, np.ndarray, str]:
+    """The recipe named by ``--model``, its model (``--load``ed parameters, else the course's init) and samples."""
     recipe = RECIPES[args.model]
     X, Y, source = _sample(recipe, args.data, args.samples)
     model = recipe.build()
     if args.load is not None:
         model.load(args.load)
+    return recipe, model, X, Y, source
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    """Draw the computation graph of a model's cost, with gradients, at the course's initialisation."""
+    recipe, model, X, Y, source = _model_on_samples(args)
     path = args.out or Path(f"{args.model}_graph.svg")
     path = _save_graph(model, X, Y, path, rules=args.rules)
     print(f"wrote the graph of the {recipe.title} on {X.shape[1]} samples of {source} to {path}")
@@ -216,11 +222,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     """Check a model's gradients against finite differences; exit status 1 if they disagree."""
-    recipe = RECIPES[args.model]
-    X, Y, source = _sample(recipe, args.data, args.samples)
-    model = recipe.build()
-    if args.load is not None:
-        model.load(args.load)
+    recipe, model, X, Y, source = _model_on_samples(args)
     fast = args.fast if args.fast is not None else recipe.dataset == "cat"
     passed, report = _gradcheck_report(model, X, Y, fast=fast)
     header = (
