@@ -1,6 +1,7 @@
 """Shared test set-up: Hypothesis profiles, paths and the cat data.
 
-Profiles: ``fast`` (the default, for everyday runs) and ``thorough`` (many more examples);
+Profiles: ``fast`` (the default, for everyday runs), ``thorough`` (many more examples) and
+``ci`` (``fast`` with a fixed seed, so a CI run is repeatable; the default when ``CI=true``);
 choose with ``HYPOTHESIS_PROFILE=thorough pytest``.
 """
 
@@ -26,10 +27,11 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+settings.register_profile("ci", settings.get_profile("fast"), derandomize=True, database=None)
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "fast"))
 
 # The cat data's folder, found as tinygrad_ng.data finds it; tests that need it skip without it, except in CI.
 CAT_DIR = catvnoncat_dir()
