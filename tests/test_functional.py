@@ -248,3 +248,8 @@ def test_cross_entropy_label_errors() -> None:
         tg.cross_entropy(logits, np.array([0, 1]))
     with pytest.raises(ShapeError, match="one-hot"):
         tg.cross_entropy(logits, np.zeros((5, 3)))
+
+
+@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=2, max_side=5), elements=st.floats(-700, 700)))
+def test_sigmoid_is_the_course_formula_bit_for_bit(z: np.ndarray) -> None:
+    np.testing.assert_array_equal(F.sigmoid(z).data, 1 / (1 + np.exp(-z)))
