@@ -253,6 +253,7 @@ CASES: dict[str, Case] = {
     "where": Case(draw_where),
     "matmul": Case(draw_matmul),
     "sum": Case(draw_sum),
+    "mean": Case(draw_sum),
     "max": Case(draw_max),
     "logsumexp": Case(draw_sum),
     "reshape": Case(draw_reshape),

@@ -414,7 +414,7 @@ def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Mean over ``axis``: the sum divided by the number of elements summed.
+    """Mean over ``axis``: the sum divided by the number of elements summed (NumPy's ``mean``).
 
     Shapes: ``axis`` is removed from ``x``'s shape (kept as 1 with ``keepdims=True``).
 
@@ -423,10 +423,9 @@ def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """
     x = as_tensor(x)
     axes = _norm_axis(axis, x.ndim, "mean")
-    n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-    if n == 0:
+    if ops._reduced_size(x.shape, axes) == 0:
         raise ShapeError(f"mean: no elements to average over axis {axis} of shape {x.shape}")
-    return ops.SUM(x, axis=axes, keepdims=_flag(keepdims, "mean")) / n
+    return ops.MEAN(x, axis=axes, keepdims=_flag(keepdims, "mean"))
 
 
 def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:

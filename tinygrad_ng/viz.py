@@ -247,7 +247,7 @@ def draw_graph(
     >>> J.backward(retain_graph=True)
     >>> g = tg.draw_graph(J, grad_heat=True, rules=True)
     >>> g
-    <GraphDrawing: 16 tensors, 9 ops>
+    <GraphDrawing: 14 tensors, 8 ops>
     >>> g.source.startswith("digraph")
     True
     """
