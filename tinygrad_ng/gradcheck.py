@@ -671,7 +671,12 @@ def gradgradcheck(
         inputs: a Tensor or a sequence of arguments for ``fn``.
         grad_outputs: the upstream gradients ``u``, one per output (each of that output's
             shape); by default fixed random arrays drawn from ``seed``.
-        eps, atol, rtol, fast, raise_on_failure, seed: as in :func:`gradcheck`.
+        eps: the finite-difference step, as in :func:`gradcheck`.
+        atol: the absolute tolerance, as in :func:`gradcheck`.
+        rtol: the relative tolerance, as in :func:`gradcheck`.
+        fast: check one random direction per input instead of the full Jacobian.
+        raise_on_failure: raise :class:`GradcheckError` on failure (else return the failing report).
+        seed: the seed of the random ``grad_outputs`` and directions.
 
     Returns:
         A :class:`GradcheckReport` with ``order == 2``.

@@ -300,7 +300,8 @@ class Linear(Module):
     """``Z = W X + b`` with ``W (n_out, n_in)``, ``b (n_out, 1)``, ``X (n_in, m)``; optional activation.
 
     Args:
-        n_in, n_out: the layer sizes (the course's ``n_{l-1}`` and ``n_l``).
+        n_in: the number of input units, the course's ``n_{l-1}``.
+        n_out: the number of units of this layer, the course's ``n_l``.
         activation: ``None``, ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"leaky_relu"``, applied to Z.
         init: the weight initialiser (see :func:`init_weight`); biases start at zero.
         seed: None (NumPy's global generator), an int, or a generator to draw from.
