@@ -253,3 +253,12 @@ def test_cross_entropy_label_errors() -> None:
 @given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=2, max_side=5), elements=st.floats(-700, 700)))
 def test_sigmoid_is_the_course_formula_bit_for_bit(z: np.ndarray) -> None:
     np.testing.assert_array_equal(F.sigmoid(z).data, 1 / (1 + np.exp(-z)))
+
+
+def test_saturated_sigmoid_gradient_as_documented() -> None:
+    """BCE of a saturated sigmoid is flat (zero gradient); BCE with logits keeps dZ = A - Y."""
+    z_probs, z_logits = leaf([[40.0, 30.0]]), leaf([[40.0, 30.0]])
+    tg.binary_cross_entropy(z_probs.sigmoid(), [[0.0, 0.0]], reduction="sum").backward()
+    tg.binary_cross_entropy_with_logits(z_logits, [[0.0, 0.0]], reduction="sum").backward()
+    np.testing.assert_allclose(z_logits.grad, [[1.0, 1.0]])
+    np.testing.assert_allclose(z_probs.grad, [[0.0, 1.0]])  # 1 - sigmoid(40) rounds to 0; at 30 it is A - Y

@@ -696,6 +696,10 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     With ``reduction="mean"`` this is the course's cost ``J = -(1/m) Σ [y log a + (1-y) log(1-a)]``.
     Probabilities are clipped to ``[eps, 1 - eps]`` with ``eps = np.finfo(dtype).eps`` (2.2e-16 for
     float64, 1.2e-7 for float32), so a saturated prediction gives a large finite loss, not inf.
+    After a sigmoid, the gradient reaching the logits is the course's ``dZ = A - Y`` while
+    ``a (1 - a)`` is above eps; where the sigmoid has saturated (``|z|`` above about 36 in float64)
+    it vanishes, as the clipped loss is flat there. A model that can saturate should compute its
+    loss from the logits with :func:`binary_cross_entropy_with_logits`, which keeps ``A - Y``.
 
     >>> A = Tensor([[0.9, 0.2]]); Y = [[1, 0]]
     >>> round(binary_cross_entropy(A, Y).item(), 6)
