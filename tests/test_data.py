@@ -7,12 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CAT_DIR, needs_cat_data
+from conftest import CAT_DIR, HAVE_CAT_DATA, IN_CI, needs_cat_data
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_ng import data
 from tinygrad_ng.data import DatasetNotFoundError, catvnoncat_dir, load_catvnoncat, load_planar, minibatches
+
+
+@pytest.mark.skipif(not IN_CI, reason="only CI promises the cat data")
+def test_ci_has_the_cat_data() -> None:
+    """CI runs the data tests instead of skipping them, so the data must be there (../shared beside the clone)."""
+    assert HAVE_CAT_DATA, f"CI needs train_catvnoncat.h5 and test_catvnoncat.h5; looked in {CAT_DIR}"
 from tinygrad_ng.errors import ArgumentError, ShapeError
 
 
