@@ -13,12 +13,6 @@ from hypothesis import strategies as st
 
 from tinygrad_ng import data
 from tinygrad_ng.data import DatasetNotFoundError, catvnoncat_dir, load_catvnoncat, load_planar, minibatches
-
-
-@pytest.mark.skipif(not IN_CI, reason="only CI promises the cat data")
-def test_ci_has_the_cat_data() -> None:
-    """CI runs the data tests instead of skipping them, so the data must be there (../shared beside the clone)."""
-    assert HAVE_CAT_DATA, f"CI needs train_catvnoncat.h5 and test_catvnoncat.h5; looked in {CAT_DIR}"
 from tinygrad_ng.errors import ArgumentError, ShapeError
 
 
@@ -127,3 +121,9 @@ def test_minibatches_without_shuffle_keep_order_and_check_shapes() -> None:
     assert [yb.tolist() for _, yb in minibatches(X, Y, 2, shuffle=False)] == [[[0, 1]], [[2, 3]], [[4]]]
     with pytest.raises(ShapeError, match="same number of columns"):
         list(minibatches(X, np.ones((1, 4))))
+
+
+@pytest.mark.skipif(not IN_CI, reason="only CI promises the cat data")
+def test_ci_has_the_cat_data() -> None:
+    """CI runs the data tests instead of skipping them, so the data must be there (../shared beside the clone)."""
+    assert HAVE_CAT_DATA, f"CI needs train_catvnoncat.h5 and test_catvnoncat.h5; looked in {CAT_DIR}"
