@@ -40,7 +40,7 @@ from .functional import (
 from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .ops import REGISTRY
 from .tensor import Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
-from .viz import GraphDrawing, draw_graph
+from .viz import GraphDrawing, draw_cost, draw_graph
 
 __version__ = "0.1.0"
 
@@ -80,6 +80,7 @@ __all__ = [
     "CustomOp",
     "GraphvizNotFoundError",
     "draw_graph",
+    "draw_cost",
     "GraphDrawing",
     "nn",
     "optim",

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ._progress import progress_bar
 from .autograd import grad, sum_to, topological_order
 from .errors import ArgumentError, DTypeError, GradcheckError
 from .tensor import Tensor, enable_grad
@@ -44,6 +45,7 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckReport", "InputCheck", "NodeC
 COURSE_THRESHOLD = 1e-7
 """The course's bound on :func:`relative_difference` for a correct backward pass (course 2)."""
 
+PROGRESS_DELAY = 1.0  # seconds before a gradient check shows its progress bar: short checks print nothing
 _MAX_LOCAL_ELEMENTS = 4096  # past this size a node's input is checked along random directions
 _LOCAL_DIRECTIONS = 4
 
@@ -67,6 +69,8 @@ class InputCheck:
         rel_difference: the course's ``||g - n|| / (||g|| + ||n||)``.
         kinks: the input elements found at a non-differentiable point (not counted as failures).
         passed: whether every checked element is within tolerance.
+        tolerance_used: the largest ``|g - n| / (atol + rtol * |n|)``: the pass rule holds where it
+            is at most 1, so this is what decided ``passed``.
 
     >>> import tinygrad_ng as tg
     >>> x = tg.Tensor([1.0, -2.0], requires_grad=True, name="x")
@@ -88,6 +92,7 @@ class InputCheck:
     rel_difference: float
     kinks: tuple[tuple[int, ...], ...]
     passed: bool
+    tolerance_used: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,9 +186,12 @@ class GradcheckReport:
         mode = "random directions" if self.fast else "full Jacobian"
         head = (
             f"{what} {'passed' if self.passed else 'FAILED'} ({mode}, eps={self.eps:g}, "
-            f"atol={self.atol:g}, rtol={self.rtol:g})"
+            f"atol={self.atol:g}, rtol={self.rtol:g})\n"
+            "  an element passes when |g - n| <= atol + rtol*|n| (g: reverse mode, n: finite differences);\n"
+            "  err/tol is the largest |g - n| / (atol + rtol*|n|): ok when it is at most 1"
         )
-        rows = [["input", "shape", "dtype", "max abs err", "max rel err", "worst at", "rel diff", "kinks", "result"]]
+        columns = ["input", "shape", "dtype", "max abs err", "max rel err", "worst at", "err/tol", "rel diff", "kinks"]
+        rows = [[*columns, "result"]]
         for c in self.inputs:
             label = f"{c.index} {c.name!r}" if c.name else str(c.index)
             worst = "-" if c.worst_index is None else str(c.worst_index)
@@ -195,6 +203,7 @@ class GradcheckReport:
                     f"{c.max_abs_err:.2e}",
                     f"{c.max_rel_err:.2e}",
                     worst,
+                    f"{c.tolerance_used:.2g}",
                     f"{c.rel_difference:.2e}",
                     str(len(c.kinks)),
                     "ok" if c.passed else "FAILED",
@@ -359,7 +368,14 @@ def _analytic_rows(args: Sequence[Any], checked: Sequence[int], fn: Callable[...
 
 
 def _full_check(
-    fn: Callable[..., Any], args: Sequence[Any], checked: Sequence[int], eps: float, atol: float, rtol: float, what: str
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    checked: Sequence[int],
+    eps: float,
+    atol: float,
+    rtol: float,
+    what: str,
+    bar: Any = None,
 ) -> list[InputCheck]:
     run = _Perturb(fn, args, what)
     f0 = run()
@@ -378,6 +394,8 @@ def _full_check(
             num[:, j] = (f_plus - f_minus) / (hp + hm)
             fwd[:, j] = (f_plus - f0) / hp
             bwd[:, j] = (f0 - f_minus) / hm
+            if bar is not None:
+                bar.update()
         excess, bad, kink = _compare(a, num, fwd, bwd, atol, rtol)
         ok = ~kink
         abs_err = np.where(ok, np.abs(a - num), 0.0)
@@ -398,6 +416,7 @@ def _full_check(
                 rel_difference=relative_difference(a[ok], num[ok]),
                 kinks=tuple(tuple(int(v) for v in np.unravel_index(int(c), t.shape)) for c in kink_cols),
                 passed=not bad.any(),
+                tolerance_used=float(excess.max(initial=0.0)),
             )
         )
     return results
@@ -412,6 +431,7 @@ def _fast_check(
     rtol: float,
     rng: np.random.Generator,
     what: str,
+    bar: Any = None,
 ) -> list[InputCheck]:
     run = _Perturb(fn, args, what)
     with enable_grad():
@@ -434,8 +454,10 @@ def _fast_check(
         f_minus, _ = run.shifted(t, -eps * v)
         n = float(u @ (f_plus - f_minus)) / (2 * eps)
         fwd, bwd = float(u @ (f_plus - f0)) / eps, float(u @ (f0 - f_minus)) / eps
-        _, bad, kink = _compare(np.array(a), np.array(n), np.array(fwd), np.array(bwd), atol, rtol)
+        excess, bad, kink = _compare(np.array(a), np.array(n), np.array(fwd), np.array(bwd), atol, rtol)
         err = 0.0 if kink else abs(a - n)
+        if bar is not None:
+            bar.update()
         results.append(
             InputCheck(
                 index=i,
@@ -451,6 +473,7 @@ def _fast_check(
                 rel_difference=0.0 if kink else relative_difference(a, n),
                 kinks=((),) if kink else (),
                 passed=not bool(bad),
+                tolerance_used=float(excess),
             )
         )
     return results
@@ -567,16 +590,20 @@ def _check(
     raise_on_failure: bool,
     seed: int | None,
     order: int,
+    progress: bool | None = False,
 ) -> GradcheckReport:
     """The check behind :func:`gradcheck` (order 1) and :func:`gradgradcheck` (order 2)."""
     what = "gradgradcheck" if order == 2 else "gradcheck"
     _check_settings(eps, atol, rtol, what)
     args, checked = _arguments(inputs, what)
     notes = _dtype_notes(args, checked, eps, atol, what)
-    if fast:
-        rows = _fast_check(fn, args, checked, eps, atol, rtol, np.random.default_rng(seed), what)
-    else:
-        rows = _full_check(fn, args, checked, eps, atol, rtol, what)
+    steps = len(checked) if fast else sum(args[i].size for i in checked)
+    unit = "input" if fast else "entry"
+    with progress_bar(steps, progress, unit=unit, delay=PROGRESS_DELAY) as bar:
+        if fast:
+            rows = _fast_check(fn, args, checked, eps, atol, rtol, np.random.default_rng(seed), what, bar)
+        else:
+            rows = _full_check(fn, args, checked, eps, atol, rtol, what, bar)
     passed = all(r.passed for r in rows)
     nodes = () if passed else tuple(_localise(fn, args, eps, atol, rtol, seed, what))
     report = GradcheckReport(
@@ -606,6 +633,7 @@ def gradcheck(
     fast: bool = False,
     raise_on_failure: bool = True,
     seed: int | None = 0,
+    progress: bool | None = None,
 ) -> GradcheckReport:
     """Check the reverse-mode gradients of ``fn(*inputs)`` against central finite differences.
 
@@ -624,11 +652,14 @@ def gradcheck(
         raise_on_failure: raise :class:`~tinygrad_ng.GradcheckError` (carrying the report in
             ``.report``) when the check fails; otherwise return the failing report.
         seed: seeds the random directions and the local checks (None: fresh each time).
+        progress: show a progress bar with an estimate of the time left once the check has run
+            a second (it needs tqdm); None shows it when stderr is a terminal.
 
     Returns:
         A :class:`GradcheckReport`: truthy when the check passed; ``str(report)`` is a table
-        with, per input, the largest absolute and relative errors, the worst element, the
-        course's relative difference and the non-differentiable points found. When the check
+        with, per input, the largest absolute and relative errors, the worst element, how much
+        of the tolerance the worst element used (``err/tol``, at most 1 to pass), the course's
+        relative difference and the non-differentiable points found. When the check
         fails, ``report.culprits`` names the ops whose VJP disagrees with their own forward.
 
     Raises:
@@ -645,7 +676,7 @@ def gradcheck(
     >>> bool(report), report.inputs[0].rel_difference < 1e-7
     (True, True)
     """
-    return _check(fn, inputs, eps, atol, rtol, fast, raise_on_failure, seed, order=1)
+    return _check(fn, inputs, eps, atol, rtol, fast, raise_on_failure, seed, order=1, progress=progress)
 
 
 def gradgradcheck(

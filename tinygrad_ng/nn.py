@@ -123,7 +123,8 @@ class Module:
     A parameter is an attribute holding a :class:`Tensor` that requires grad; a sub-module is an
     attribute holding a Module, or a list/tuple of Modules (named ``key.0``, ``key.1``...).
     Subclasses define ``forward``; calling the module runs it inside ``name_scope`` of the
-    module's attribute name in its parent.
+    module's attribute name in its parent, and names an unnamed output by that path (``hidden``),
+    so graph drawings say which module made which tensor.
 
     >>> class TwoLayer(Module):
     ...     def __init__(self):
@@ -138,6 +139,8 @@ class Module:
     (1, 5)
     >>> model.hidden.W.name, model.num_parameters()
     ('hidden.W', 17)
+    >>> model.hidden(np.zeros((2, 5))).name
+    'hidden'
     """
 
     _scope: str | None = None
@@ -151,7 +154,10 @@ class Module:
         if not isinstance(x, Tensor):
             x = constant(x) if isinstance(x, np.ndarray) and x.dtype.kind in "biuf" else Tensor(x)
         with name_scope(self._scope) if self._scope else contextlib.nullcontext():
-            return self.forward(x)
+            out = self.forward(x)
+        if isinstance(out, Tensor) and out is not x and out.name is None and out.scope:
+            out.name = out.scope  # the module's path ("hidden", "layers.0"): what a graph drawing shows
+        return out
 
     def __setattr__(self, key: str, value: Any) -> None:
         object.__setattr__(self, key, value)
@@ -447,7 +453,8 @@ class MLP(Module):
     Parameters are named as in the course's ``parameters`` dict: ``W1, b1, ..., WL, bL``, with
     ``Wl (n_l, n_{l-1})`` and ``bl (n_l, 1)``, drawn in the order W1, W2, ... WL from one generator,
     so ``MLP([12288, 7, 1], init="course-small", seed=1)`` equals the course's
-    ``np.random.seed(1)`` initialisation exactly. Layer ``l`` runs in ``name_scope("layer<l>")``.
+    ``np.random.seed(1)`` initialisation exactly. Layer ``l`` runs in ``name_scope("layer<l>")``
+    and names its tensors as the course does, ``Zl`` and ``Al``, so graph drawings show them.
 
     Args:
         n_units: layer sizes, input first; ``[n_x, 1]`` is logistic regression.
@@ -459,6 +466,9 @@ class MLP(Module):
     >>> model = MLP([12288, 20, 7, 5, 1], init="course-deep", seed=1)
     >>> model.W1.shape, model.b4.shape
     ((20, 12288), (1, 1))
+    >>> A4 = model(np.zeros((12288, 3)))
+    >>> A4.name, A4.parents[0].name  # A4 = sigmoid(Z4)
+    ('A4', 'Z4')
     """
 
     def __init__(
@@ -502,7 +512,12 @@ class MLP(Module):
             g = self._output if layer == L else self._hidden
             with name_scope(f"layer{layer}"):
                 z = getattr(self, f"W{layer}") @ a + getattr(self, f"b{layer}")
-                a = z if g is None else g(z)
+                z.name = f"Z{layer}"  # the course's names, shown by graph drawings
+                if g is not None:
+                    a = g(z)
+                    a.name = f"A{layer}"
+                else:
+                    a = z
         return a
 
     def extra_repr(self) -> str:

@@ -20,12 +20,10 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ._files import atomic_write
+from ._progress import progress_bar
 from .data import minibatches
 from .errors import ArgumentError, ShapeError
 from .functional import binary_cross_entropy
@@ -101,26 +100,6 @@ class _DeferSigint:
             signal.signal(signal.SIGINT, self._previous)
 
 
-@contextlib.contextmanager
-def _progress(total: int, enabled: bool | None) -> Iterator[Any]:
-    """A tqdm bar (or None when disabled, not a terminal, or tqdm is not installed)."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    bar = None
-    if enabled:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            bar = None
-        else:
-            bar = tqdm(total=total, unit="it", dynamic_ncols=True, leave=True)
-    try:
-        yield bar
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def _as_array(x: ArrayLike, name: str) -> np.ndarray:
     arr = x.data if isinstance(x, Tensor) else np.asarray(x)
     if arr.ndim != 2:
@@ -161,7 +140,8 @@ def fit(
         callback: ``callback(iteration, cost)`` after each iteration's update; returning True stops.
 
     Ctrl-C (or KeyboardInterrupt from the callback) stops after the current iteration, keeping the
-    parameters trained so far; the history then has ``interrupted=True``.
+    parameters trained so far; the history then has ``interrupted=True``. A second Ctrl-C before
+    that iteration ends stops at once: ``KeyboardInterrupt`` propagates.
 
     >>> from tinygrad_ng import nn
     >>> X = np.array([[0.0, 1.0, 2.0, 3.0]]); Y = np.array([[0.0, 0.0, 1.0, 1.0]])
@@ -179,7 +159,7 @@ def fit(
         )
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=lr)
     history = History(lr=opt.lr)
-    with _progress(iterations, progress) as bar, _DeferSigint() as sigint:
+    with progress_bar(iterations, progress) as bar, _DeferSigint() as sigint:
         say = bar.write if bar is not None else print
         for i in range(iterations):
             try:
@@ -200,6 +180,8 @@ def fit(
                     bar.update()
                 stop = callback(i, cost) if callback is not None else False
             except KeyboardInterrupt:
+                if sigint.requested:
+                    raise  # a second Ctrl-C: stop at once
                 stop = True
             if stop or sigint.requested:
                 history.interrupted = True
