@@ -158,6 +158,32 @@ def test_max_ties_share_the_gradient() -> None:
     np.testing.assert_array_equal(b.grad, [0.5, 0.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_maximum_and_minimum_give_zero_not_nan_where_the_other_side_wins(dtype: type) -> None:
+    """An infinite upstream gradient (sqrt at 0) stays out of the branch that lost, as with relu."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # d sqrt(x) at 0 is 1/0 = inf: the point of the test
+        _check_maximum_and_minimum_with_infinite_upstream_gradients(dtype)
+
+
+def _check_maximum_and_minimum_with_infinite_upstream_gradients(dtype: type) -> None:
+    x = leaf([-1.0, 4.0], dtype=dtype)
+    tg.maximum(x, 0.0).sqrt().sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.25])
+    x = leaf([1.0, -4.0], dtype=dtype)
+    (-tg.minimum(x, 0.0)).sqrt().sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, -0.25])
+    assert x.grad.dtype == dtype
+    a, b = leaf([1.0, 2.0]), leaf([1.0, 1.0])  # a tie splits even an infinite gradient: inf / 2 each
+    tg.maximum(a, b).backward(np.array([np.inf, np.inf]))
+    np.testing.assert_array_equal(a.grad, [np.inf, np.inf])
+    np.testing.assert_array_equal(b.grad, [np.inf, 0.0])
+    x = leaf([-1.0, 4.0])  # the same through create_graph: second order records the selection
+    (g,) = tg.grad(tg.maximum(x, 0.0).sqrt().sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, [0.0, 0.25])
+    (h,) = tg.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, [0.0, -0.25 / 8])  # d/dx (1 / (2 sqrt x)) = -1 / (4 x^1.5)
+
+
 def test_min_is_minus_max_of_minus() -> None:
     x = leaf([2.0, -1.0, 5.0])
     m = x.min()
