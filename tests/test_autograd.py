@@ -31,6 +31,21 @@ def test_a_times_a_is_product_rule() -> None:
     np.testing.assert_array_equal(a.grad, 2 * a.data)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_0d_leaf_used_twice_gets_a_0d_array_as_grad(dtype: type) -> None:
+    x = Tensor(2.0, requires_grad=True, dtype=dtype)
+    (x * x).backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad.dtype == dtype
+    assert x.grad == 4.0
+    (x * x).backward()  # accumulating across calls keeps the array too
+    assert type(x.grad) is np.ndarray and x.grad == 8.0
+    x.grad[...] = 0  # and it can be edited in place, as any other .grad
+    assert x.grad == 0.0
+    y = (x * 3).retain_grad()
+    (y * y).backward()
+    assert type(y.grad) is np.ndarray and y.grad.shape == () and y.grad == 12.0
+
+
 def test_diamond_accumulates_both_paths() -> None:
     x = leaf(2.0)
     b = x * 3.0
