@@ -5,8 +5,9 @@ become constants. Composites (``sub``, ``mean``, ``softmax``, ``stack``...) are 
 of the primitives in :mod:`tinygrad_ng.ops`, so their gradients come for free.
 
 dtype rules, as NumPy's but without silent upcasts: a Python or NumPy scalar and an integer or
-boolean operand take the floating tensor's dtype (``float32 * 2.0`` is float32); two floating
-tensors of different precision promote as NumPy does.
+boolean operand, however it is given (a tensor, an ndarray or a Python list), take the floating
+tensor's dtype (``float32 * 2.0`` and ``float32 * [1, 0]`` are float32); two floating operands
+of different precision promote as NumPy does (a Python list of floats is float64).
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def _operand(x: ArrayLike, like: np.dtype | None) -> Tensor:
         if x.dtype.kind not in "biuf":
             raise DTypeError(f"unsupported operand dtype {x.dtype} {x.shape}")
         arr = x
-    else:
-        arr = _to_array(x)
+    else:  # Python data: integers take ``like``, as an integer ndarray would; floats are float64
+        arr = _to_array(x, keep_ints=like is not None)
     if like is not None and arr.dtype.kind in "biu":
         arr = arr.astype(like)
     return constant(arr)

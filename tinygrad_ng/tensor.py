@@ -146,8 +146,12 @@ def _as_dtype(dtype: Any, where: str) -> np.dtype:
     return dt
 
 
-def _to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
-    """A fresh ndarray from user data, with tinygrad_ng's dtype rules and clear errors."""
+def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np.ndarray:
+    """A fresh ndarray from user data, with tinygrad_ng's dtype rules and clear errors.
+
+    Python data becomes float64 unless ``dtype`` is given; with ``keep_ints`` integer and
+    boolean Python data keep their kind, for an operand that takes its float dtype from a tensor.
+    """
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, np.ndarray):
@@ -157,7 +161,7 @@ def _to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
             arr = np.array(data)
         except ValueError as e:  # ragged nested lists
             raise ShapeError(f"Tensor: cannot make an array from {type(data).__name__}: {e}") from None
-        if dtype is None and arr.dtype.kind in "biuf":
+        if dtype is None and arr.dtype.kind in ("f" if keep_ints else "biuf"):
             arr = arr.astype(_DEFAULT_DTYPE)  # Python data is float64 by default
     if arr.dtype.kind not in "biuf":
         raise DTypeError(
