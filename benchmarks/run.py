@@ -47,7 +47,7 @@ import workloads as wl  # noqa: E402
 # for a core), or wall time with --clock wall.
 CLOCK = [time.process_time]
 
-# Targets of issue 6: the tinygrad_ng / NumPy time ratio must not exceed these.
+# The performance targets: the tinygrad_ng / NumPy time ratio must not exceed these.
 TIME_TARGETS = {"planar": 1.3, "logreg": 1.03, "cat4": 1.03, "cat4-batch64": 1.3, "wide": 1.03}
 MEMORY_TARGET = 1.1
 

@@ -108,7 +108,7 @@ def init_params(dims: list[int], seed: int, scale: str, dtype: type = np.float64
 
 
 def make_workloads(names: list[str] | None = None) -> list[Workload]:
-    """The workloads of the issue, in table order (all of them when ``names`` is None)."""
+    """The benchmark workloads, in table order (all of them when ``names`` is None)."""
     wanted = set(names) if names else None
     out: list[Workload] = []
     X_cat = Y_cat = None

@@ -137,7 +137,7 @@ def test_gradcheck_command_checks_the_deep_model_along_random_directions(
     report = (tmp_path / "reports" / "gradcheck.txt").read_text()
     assert "random stand-in data" in report and "one random direction" in report
     assert all(f"'{name}'" in report for name in ("W1", "b4"))
-    assert "|a - n| <= atol + rtol*|n|" in report and "err/tol" in report  # the rule that decided
+    assert "|g - n| <= atol + rtol*|n|" in report and "err/tol" in report  # the rule that decided
 
 
 def test_long_gradient_check_shows_a_progress_bar_with_an_estimate(

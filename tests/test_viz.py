@@ -260,8 +260,16 @@ def test_broadcast_rule_shows_the_sum_the_engine_takes(dot: None) -> None:
     [((4,), (3, 4), "dy = Σ g over axis 0"), ((1, 1), (2, 3), "dy = Σ g over axes 0, 1"), ((), (2,), "over axis 0")],
 )
 def test_broadcast_rule_names_every_summed_axis(shape: tuple, out: tuple, text: str) -> None:
-    assert text in viz._rule_parts("dx = g;  dy = g", [out, shape], out)[1][1]
-    assert viz._rule_parts("dx = g * y;  dy = g * x", [out, shape], out)[1][1].startswith("dy = Σ (g * x)")
+    assert text in viz._rule_parts("add", "dx = g;  dy = g", [out, shape], out)[1][1]
+    assert viz._rule_parts("mul", "dx = g * y;  dy = g * x", [out, shape], out)[1][1].startswith("dy = Σ (g * x)")
+
+
+def test_ops_that_change_shapes_without_broadcasting_show_no_sum() -> None:
+    """An outer product by matmul, a stack and a reshape change shapes, but the engine sums nothing."""
+    u = tg.Tensor(np.ones((3, 1)), requires_grad=True, name="u")
+    v = tg.Tensor(np.ones((1, 3)), requires_grad=True, name="v")
+    for out in ((u @ v).sum(), tg.stack([v, v]).sum(), v.reshape(3).sum()):
+        assert "Σ" not in tg.draw_graph(out, rules=True).source
 
 
 def test_custom_op_shows_its_name_attrs_and_rule(dot: None) -> None:

@@ -240,7 +240,9 @@ def _figure(size: tuple[float, float]) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'tinygrad-ng[train]'") from None
+        raise ImportError(
+            "plotting needs matplotlib: pip install matplotlib (in the tinygrad_ng checkout: pip install -e '.[train]')"
+        ) from None
     return Figure(figsize=size)
 
 

@@ -2,8 +2,8 @@
 
 :func:`draw_graph` walks the recorded graph from one or more root tensors (iteratively, so a
 100,000-op chain is fine) and writes Graphviz DOT text. The text needs nothing but NumPy;
-rendering it to SVG or PNG needs the ``graphviz`` Python package (``pip install
-'tinygrad-ng[viz]'``) and Graphviz's ``dot`` program.
+rendering it to SVG or PNG needs the ``graphviz`` Python package (``pip install graphviz``, or
+``pip install -e ".[viz]"`` in the checkout) and Graphviz's ``dot`` program.
 
 What a picture shows:
 
@@ -147,7 +147,7 @@ class GraphDrawing:
         except ImportError:
             raise GraphvizNotFoundError(
                 "GraphDrawing.render: rendering needs the graphviz Python package: "
-                "pip install 'tinygrad-ng[viz]' (or pip install graphviz); and " + INSTALL_HINT
+                "pip install graphviz (in the tinygrad_ng checkout: pip install -e '.[viz]'); and " + INSTALL_HINT
             ) from None
         try:
             return graphviz.pipe("dot", format, self.source.encode())
@@ -759,7 +759,7 @@ class _Builder:
         lines = [f"<B>{_html(op.name)}</B>"]
         lines += [f'<FONT POINT-SIZE="10">{_html(a)}</FONT>' for a in _attrs_text(attrs or {})]
         if self.rules and getattr(op, "rule", None):
-            for _, part in _rule_parts(str(op.rule), [p.shape for p in t.parents], t.shape):
+            for _, part in _rule_parts(op.name, str(op.rule), [p.shape for p in t.parents], t.shape):
                 for line in _wrap(part):
                     lines.append(f'<FONT POINT-SIZE="10" COLOR="#4e342e"><I>{_html(line)}</I></FONT>')
         tooltip = f"op {op.name}"
@@ -795,9 +795,10 @@ class _Builder:
         """The labels of the edges into op ``i``: the rule's variables (x, y; W, A) when rules are shown, else 0, 1."""
         t = self.order[i]
         names = [str(pos) for pos in range(len(t.parents))]
-        rule = getattr(t._ctx[0], "rule", None)  # type: ignore[index]
+        op = t._ctx[0]  # type: ignore[index]
+        rule = getattr(op, "rule", None)
         if self.rules and rule:
-            variables = [var for var, _ in _rule_parts(str(rule), [p.shape for p in t.parents], t.shape)]
+            variables = [var for var, _ in _rule_parts(op.name, str(rule), [p.shape for p in t.parents], t.shape)]
             if len(variables) >= len(names) and None not in variables[: len(names)]:
                 names = [str(v) for v in variables[: len(names)]]
         return names
@@ -995,16 +996,18 @@ def _expression(op: str, inputs: Sequence[str], limit: int = 20) -> str | None:
 
 
 def _rule_parts(
-    rule: str, parent_shapes: Sequence[tuple[int, ...]], out_shape: tuple[int, ...]
+    op: str, rule: str, parent_shapes: Sequence[tuple[int, ...]], out_shape: tuple[int, ...]
 ) -> list[tuple[str | None, str]]:
     """An op's derivative rule split into its parts, each with the variable it gives (``dy = g`` -> ``y``).
 
-    Part ``k`` is input ``k``'s gradient. Where input ``k`` was broadcast, the engine sums the
-    gradient down to the input's shape, and the part says so: ``dy = g`` becomes ``dy = Σ g over axis 1``.
+    Part ``k`` is input ``k``'s gradient. Where an elementwise op broadcast input ``k``, the engine
+    sums the gradient down to the input's shape, and the part says so: ``dy = g`` becomes
+    ``dy = Σ g over axis 1``.
 
-    >>> _rule_parts("dx = g;  dy = g", [(7, 6), (7, 1)], (7, 6))
+    >>> _rule_parts("add", "dx = g;  dy = g", [(7, 6), (7, 1)], (7, 6))
     [('x', 'dx = g'), ('y', 'dy = Σ g over axis 1')]
     """
+    elementwise = _broadcasts(op, parent_shapes, out_shape)
     out: list[tuple[str | None, str]] = []
     for k, part in enumerate(p.strip() for p in rule.split(";") if p.strip()):
         match = re.match(r"d(\w+)\s*=\s*(.*)$", part)
@@ -1012,13 +1015,27 @@ def _rule_parts(
             out.append((None, part))
             continue
         var, rhs = match.groups()
-        axes = _broadcast_axes(parent_shapes[k], out_shape)
+        axes = _broadcast_axes(parent_shapes[k], out_shape) if elementwise else []
         if axes:
             where = f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
             summed = rhs if re.fullmatch(r"\w+", rhs) else f"({rhs})"
             part = f"d{var} = Σ {summed} over {where}"
         out.append((var, part))
     return out
+
+
+# Ops with several inputs that are not broadcast against each other (their VJPs return each input's shape).
+_NOT_BROADCAST = frozenset({"matmul", "concatenate"})
+
+
+def _broadcasts(op: str, parent_shapes: Sequence[tuple[int, ...]], out_shape: tuple[int, ...]) -> bool:
+    """Whether ``op`` broadcast its inputs together into ``out_shape``, as elementwise ops do."""
+    if op in _NOT_BROADCAST or len(parent_shapes) < 2:
+        return False
+    try:
+        return tuple(np.broadcast_shapes(*parent_shapes)) == tuple(out_shape)
+    except ValueError:
+        return False
 
 
 def _broadcast_axes(shape: tuple[int, ...], out_shape: tuple[int, ...]) -> list[int]:
