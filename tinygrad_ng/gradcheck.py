@@ -35,9 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import grad, sum_to, topological_order
+from ._mode import enable_grad
+from .autograd import grad
 from .errors import ArgumentError, DTypeError, GradcheckError
-from .tensor import Tensor, enable_grad
+from .graph import Node, sum_to, topological_order
+from .tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckReport", "InputCheck", "NodeCheck", "relative_difference"]
 
@@ -457,17 +459,17 @@ def _fast_check(
 
 
 def _check_node(
-    k: int, node: Tensor, i: int, eps: float, atol: float, rtol: float, rng: np.random.Generator
+    k: int, node: Node, i: int, eps: float, atol: float, rtol: float, rng: np.random.Generator
 ) -> NodeCheck:
     """Check input ``i`` of ``node``'s VJP against central differences of the op's own forward."""
-    op, parents, attrs = node._ctx[0], node.parents, node.attrs  # type: ignore[index]
+    op, parents, attrs = node.op, node.saved or (), node.attrs
     x = parents[i]
     base = dict(node=k, op=op.name, input=i, shape=x.shape, scope=node.scope)
     if x.dtype != np.float64 or node.dtype != np.float64:
         return NodeCheck(**base, max_abs_err=0.0, max_rel_err=0.0, kinks=0, passed=True,
                          note=f"not checked ({x.dtype} -> {node.dtype}: finite differences need float64)")  # fmt: skip
     xs = [np.array(p._data, copy=True) for p in parents]
-    out = node._data
+    out = node.out()._data  # type: ignore[union-attr]  # alive: the caller holds the graph
     g = rng.standard_normal(out.shape)
 
     def f() -> float:
@@ -515,8 +517,8 @@ def _localise(
         outs = _outputs(fn(*args), what)
     rng = np.random.default_rng(seed)
     checks = []
-    for k, node in enumerate(topological_order(outs)):
-        for i, p in enumerate(node.parents):
+    for k, node in enumerate(topological_order([o._node for o in outs if o._node is not None])):
+        for i, p in enumerate(node.saved or ()):
             if p.requires_grad:
                 checks.append(_check_node(k, node, i, eps, atol, rtol, rng))
     return checks

@@ -1,138 +1,37 @@
 """The Tensor: a NumPy array that records, as ops run on it, the graph that backward walks.
 
 A tensor made by an op while gradients are enabled and one of its inputs requires grad holds
-its *context* ``_ctx = (op, parents, attrs, versions, trace, scope)``: the registered op, the
-input tensors in order, the op's keyword attributes (axis, exponent...), the inputs' version
-counters when the op ran (to detect later in-place edits), under :func:`detect_anomaly` where in
-the user's code the op was called, and the :func:`name_scope` it ran in (an nn module's dotted
-path, for graph drawings). Leaves and constants have ``_ctx = None``.
+the op's :class:`~tinygrad_ng.graph.Node` in ``_node`` (the op, its attributes, its inputs'
+nodes, the inputs saved for backward, the output's metadata). Leaves and constants have
+``_node = None``.
 """
 
 from __future__ import annotations
 
-import functools
 import numbers
 import operator
-import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import graph
 from ._anomaly import anomaly_in_forward, where_created
 from ._inplace import LockedArray, Savers, add_saver, live_saver
-from .errors import DTypeError, ShapeError, TensorIndexError, TinygradError, shape_str
+from ._mode import enable_grad, is_grad_enabled, mode, name_scope, no_grad
+from .errors import DTypeError, GraphError, ShapeError, TensorIndexError, TinygradError, shape_str
+from .graph import Node
 
 if TYPE_CHECKING:
     from .ops import Op
 
 ArrayLike = Any  # ndarray, nested list, Python or NumPy scalar, or Tensor
 Shape = tuple[int, ...]
-F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["Tensor", "apply", "constant", "no_grad", "enable_grad", "is_grad_enabled", "name_scope"]
 
 _DEFAULT_DTYPE = np.dtype(np.float64)
-
-
-class _Mode(threading.local):
-    """Per-thread switches: whether ops record the graph, and whether anomaly checks run."""
-
-    grad_enabled = True
-    anomaly = False
-    scope: str | None = None
-
-
-_mode = _Mode()
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops run now (in this thread) record the graph.
-
-    >>> is_grad_enabled()
-    True
-    >>> with no_grad():
-    ...     is_grad_enabled()
-    False
-    """
-    return _mode.grad_enabled
-
-
-class _SetGradMode:
-    enabled: bool = True
-
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
-
-    def __enter__(self) -> None:
-        self._saved.append(_mode.grad_enabled)
-        _mode.grad_enabled = self.enabled
-
-    def __exit__(self, *exc: object) -> None:
-        _mode.grad_enabled = self._saved.pop()
-
-    def __call__(self, fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
-class no_grad(_SetGradMode):
-    """Context manager and decorator: ops inside record nothing (per thread).
-
-    >>> from tinygrad_ng import Tensor, no_grad
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     y = w * 2
-    >>> y.requires_grad
-    False
-    """
-
-    enabled = False
-
-
-class enable_grad(_SetGradMode):
-    """Context manager and decorator that turns recording back on inside :class:`no_grad`.
-
-    >>> from tinygrad_ng import Tensor, enable_grad, no_grad
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     with enable_grad():
-    ...         y = w * 2
-    >>> y.requires_grad
-    True
-    """
-
-    enabled = True
-
-
-class name_scope:
-    """Context manager: ops recorded inside are tagged with ``name`` (nested scopes join with ".").
-
-    nn modules use it so graph drawings can group each layer's ops under the module's path.
-
-    >>> from tinygrad_ng import Tensor
-    >>> from tinygrad_ng.tensor import name_scope
-    >>> w = Tensor([1.0], requires_grad=True)
-    >>> with name_scope("layer1"):
-    ...     y = w * 2
-    >>> y.scope
-    'layer1'
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._saved: list[str | None] = []
-
-    def __enter__(self) -> None:
-        outer = _mode.scope
-        self._saved.append(outer)
-        _mode.scope = self.name if outer is None else f"{outer}.{self.name}"
-
-    def __exit__(self, *exc: object) -> None:
-        _mode.scope = self._saved.pop()
 
 
 def _as_dtype(dtype: Any, where: str) -> np.dtype:
@@ -189,17 +88,20 @@ class Tensor:
     array([[3., 4.]])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "name", "_ctx", "_version", "_retain", "_savers", "__weakref__")
+    __slots__ = (
+        "_data", "grad", "requires_grad", "_name", "_node", "_version", "_retain", "_savers", "_grad_run", "__weakref__"
+    )  # fmt: skip
     __array_priority__ = 1000
 
     _data: np.ndarray
     grad: np.ndarray | None
     requires_grad: bool
-    name: str | None
-    _ctx: tuple[Op, tuple[Tensor, ...] | None, dict[str, Any] | None, tuple[int, ...], Any, str | None] | None
+    _name: str | None
+    _node: Node | None  # the op that made this tensor, None for a leaf
     _version: int
     _retain: bool
     _savers: Savers  # the recorded ops that saved this tensor for backward (see LockedArray)
+    _grad_run: int  # the backward walk that last wrote .grad (see tinygrad_ng.graph)
 
     def __init__(
         self,
@@ -219,11 +121,12 @@ class Tensor:
         self._data = arr
         self.grad = None
         self.requires_grad = bool(requires_grad)
-        self.name = name
-        self._ctx = None
+        self._name = name
+        self._node = None
         self._version = 0
         self._retain = False
         self._savers = None
+        self._grad_run = 0
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -304,8 +207,9 @@ class Tensor:
         """
         if self._savers and live_saver(self) is not None:
             return LockedArray.of(self)
-        if self._data.base is not None and self._ctx is not None and self._ctx[1] is not None:
-            for p in self._ctx[1]:  # a view (reshape, transpose, slice) of a parent the graph saved
+        node = self._node
+        if self._data.base is not None and node is not None and node.saved is not None:
+            for p in node.saved:  # a view (reshape, transpose, slice) of a parent the graph saved
                 if np.may_share_memory(self._data, p._data) and live_saver(p) is not None:
                     return LockedArray.of(self, owner=p)
         return self._data
@@ -322,6 +226,26 @@ class Tensor:
             raise DTypeError(f"Tensor.data: cannot set {arr.dtype} data on a tensor that requires grad")
         self._data = arr
         self._version += 1
+
+    @property
+    def name(self) -> str | None:
+        """A label shown in reprs, error messages and graph drawings (None: unnamed).
+
+        >>> W1 = Tensor.zeros(3, 2, requires_grad=True)
+        >>> Z1 = W1 @ Tensor.ones(2, 4)
+        >>> Z1.name = "Z1"
+        >>> Z1.name, Z1._node.name  # the graph's node follows the tensor's name
+        ('Z1', 'Z1')
+        """
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise DTypeError(f"Tensor: name must be a str, got {type(value).__name__}")
+        self._name = value
+        if self._node is not None:
+            self._node.name = value
 
     @property
     def shape(self) -> Shape:
@@ -367,7 +291,7 @@ class Tensor:
         >>> w.is_leaf, (w * 2).is_leaf
         (True, False)
         """
-        return self._ctx is None
+        return self._node is None
 
     @property
     def op(self) -> str | None:
@@ -377,7 +301,7 @@ class Tensor:
         >>> (W @ [[3.0], [4.0]]).op, W.op
         ('matmul', None)
         """
-        return None if self._ctx is None else self._ctx[0].name
+        return None if self._node is None else self._node.op.name
 
     @property
     def parents(self) -> tuple[Tensor, ...]:
@@ -388,7 +312,7 @@ class Tensor:
         >>> len(y.parents), y.parents[0] is a  # both uses of a are kept
         (2, True)
         """
-        return () if self._ctx is None else (self._ctx[1] or ())
+        return () if self._node is None else (self._node.saved or ())
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -398,7 +322,7 @@ class Tensor:
         >>> x.sum(axis=1).attrs
         {'axis': (1,), 'keepdims': False}
         """
-        return {} if self._ctx is None else dict(self._ctx[2] or {})
+        return {} if self._node is None else dict(self._node.attrs)
 
     @property
     def scope(self) -> str | None:
@@ -410,7 +334,7 @@ class Tensor:
         >>> y.scope, x.scope
         ('layer1', None)
         """
-        return None if self._ctx is None else self._ctx[5]
+        return None if self._node is None else self._node.scope
 
     @property
     def T(self) -> Tensor:
@@ -481,8 +405,8 @@ class Tensor:
         extra = [f"shape={self.shape}", f"dtype={self.dtype}"]
         if self.requires_grad:
             extra.append("requires_grad=True")
-        if self._ctx is not None:
-            extra.append(f"op={self._ctx[0].name!r}")
+        if self._node is not None:
+            extra.append(f"op={self._node.op.name!r}")
         if self.name is not None:
             extra.append(f"name={self.name!r}")
         return f"Tensor({body}, {', '.join(extra)})"
@@ -505,7 +429,13 @@ class Tensor:
         >>> W.grad  # dW = dZ Xᵀ
         array([[3., 7.]])
         """
-        _autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        check_output(self, "backward")
+        g = as_grad(self, grad, create_graph)
+        if create_graph:
+            with enable_grad():
+                graph.run([self], [g], retain_graph=True, create_graph=True, capture=None)
+        else:
+            graph.run([self], [g], retain_graph=retain_graph, create_graph=False, capture=None)
 
     def zero_grad(self) -> None:
         """Clear ``.grad`` (set it to None).
@@ -547,7 +477,7 @@ class Tensor:
         >>> Tensor([1.0]).requires_grad_().requires_grad
         True
         """
-        if self._ctx is not None:
+        if self._node is not None:
             raise DTypeError("requires_grad_: only leaf tensors can change requires_grad; use detach()")
         if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(f"requires_grad_: needs a floating-point dtype, got {self._data.dtype}")
@@ -890,11 +820,12 @@ def constant(arr: np.ndarray) -> Tensor:
     t._data = arr
     t.grad = None
     t.requires_grad = False
-    t.name = None
-    t._ctx = None
+    t._name = None
+    t._node = None
     t._version = 0
     t._retain = False
     t._savers = None
+    t._grad_run = 0
     return t
 
 
@@ -919,29 +850,14 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
         raise _op_error(op, parents, e, attrs) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    t = Tensor.__new__(Tensor)
-    t._data = out
-    t.grad = None
-    t.name = None
-    t._version = 0
-    t._retain = False
-    t._savers = None
-    t.requires_grad = False
-    t._ctx = None
-    mode = _mode
+    t = constant(out)
     if mode.grad_enabled:
         for p in parents:
             if p.requires_grad:
                 t.requires_grad = True
-                t._ctx = (
-                    op,
-                    parents,
-                    attrs,
-                    tuple([q._version for q in parents]),
-                    where_created() if mode.anomaly else None,
-                    mode.scope,
-                )
                 ref = weakref.ref(t)  # the parents' arrays are locked while t is alive and unreleased
+                where = where_created() if mode.anomaly else None
+                t._node = Node(op, attrs, parents, ref, out.shape, out.dtype, where, mode.scope)
                 for q in parents:
                     q._savers = ref if q._savers is None else add_saver(q._savers, ref)
                 break
@@ -961,6 +877,37 @@ def _op_error(op: Op, parents: Sequence[Tensor], e: Exception, attrs: dict[str, 
     return ShapeError(msg)
 
 
-# The engine and the op functions import Tensor; they are bound here, after the class exists.
-from . import autograd as _autograd  # noqa: E402
+def check_output(t: Any, what: str) -> Tensor:
+    """``t`` if it is a tensor backward can start from, else a clear error naming ``what``."""
+    if not isinstance(t, Tensor):
+        raise DTypeError(f"{what}: expected a Tensor, got {type(t).__name__}")
+    if not t.requires_grad:
+        raise GraphError(
+            f"{what}: the tensor {t.shape} does not require grad, so there is nothing to differentiate; "
+            "create the parameters with requires_grad=True (and not under no_grad)"
+        )
+    return t
+
+
+def as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
+    """The upstream gradient for output ``t``: checked, in ``t``'s dtype (a Tensor under ``create_graph``)."""
+    if grad is None:
+        if t.size != 1:
+            raise ShapeError(
+                f"backward: output has shape {t.shape}; pass grad= of that shape "
+                "(an implicit gradient of 1 only exists for a one-element output, e.g. a loss)"
+            )
+        g = np.ones_like(t._data)
+    else:
+        g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+        if g.dtype.kind not in "biuf":
+            raise DTypeError(f"backward: grad must be numeric, got dtype {g.dtype}")
+        if g.shape != t.shape:
+            raise ShapeError(f"backward: grad has shape {g.shape} but the output has shape {t.shape}")
+        g = g.astype(t.dtype, copy=False)
+    if create_graph:
+        return grad if isinstance(grad, Tensor) else Tensor(g)
+    return g
+
+
 from . import functional as _F  # noqa: E402
