@@ -11,8 +11,8 @@ from __future__ import annotations
 import numbers
 import operator
 import weakref
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 ArrayLike = Any  # ndarray, nested list, Python or NumPy scalar, or Tensor
 Shape = tuple[int, ...]
+Axis = int | Sequence[int] | None
 
 __all__ = ["Tensor", "apply", "constant", "no_grad", "enable_grad", "is_grad_enabled", "name_scope"]
 
@@ -336,15 +337,6 @@ class Tensor:
         """
         return None if self._node is None else self._node.scope
 
-    @property
-    def T(self) -> Tensor:
-        """The transpose (all axes reversed), as NumPy's ``.T``.
-
-        >>> Tensor.zeros(2, 3).T.shape
-        (3, 2)
-        """
-        return _F.transpose(self)
-
     def numpy(self) -> np.ndarray:
         """The values as an ndarray (shared with the tensor; read-only while a graph needs them, as ``.data``).
 
@@ -495,77 +487,12 @@ class Tensor:
 
         return draw_graph(self, **kwargs)
 
-    # ----------------------------------------------------------------- operators
-    def __add__(self, other: ArrayLike) -> Tensor:
-        return _F.add(self, other)
-
-    def __radd__(self, other: ArrayLike) -> Tensor:
-        return _F.add(other, self)
-
-    def __sub__(self, other: ArrayLike) -> Tensor:
-        return _F.sub(self, other)
-
-    def __rsub__(self, other: ArrayLike) -> Tensor:
-        return _F.sub(other, self)
-
-    def __mul__(self, other: ArrayLike) -> Tensor:
-        return _F.mul(self, other)
-
-    def __rmul__(self, other: ArrayLike) -> Tensor:
-        return _F.mul(other, self)
-
-    def __truediv__(self, other: ArrayLike) -> Tensor:
-        return _F.div(self, other)
-
-    def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return _F.div(other, self)
-
-    def __pow__(self, other: ArrayLike) -> Tensor:
-        return _F.pow(self, other)
-
-    def __rpow__(self, other: ArrayLike) -> Tensor:
-        return _F.pow(other, self)
-
-    def __matmul__(self, other: ArrayLike) -> Tensor:
-        return _F.matmul(self, other)
-
-    def __rmatmul__(self, other: ArrayLike) -> Tensor:
-        return _F.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _F.neg(self)
-
     def __pos__(self) -> Tensor:
         return self
 
-    def __abs__(self) -> Tensor:
-        return _F.abs(self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return _F.getitem(self, index)
-
-    # Comparisons give constant boolean tensors (no gradient flows through them).
-    def __lt__(self, other: ArrayLike) -> Tensor:
-        return _F.compare(np.less, self, other)
-
-    def __le__(self, other: ArrayLike) -> Tensor:
-        return _F.compare(np.less_equal, self, other)
-
-    def __gt__(self, other: ArrayLike) -> Tensor:
-        return _F.compare(np.greater, self, other)
-
-    def __ge__(self, other: ArrayLike) -> Tensor:
-        return _F.compare(np.greater_equal, self, other)
-
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        return _F.compare(np.equal, self, other)
-
-    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        return _F.compare(np.not_equal, self, other)
-
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """Let ``ndarray + Tensor`` and ``np.exp(t)`` dispatch to tinygrad_ng's ops."""
-        fn = _F._UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
+        fn = self._ufuncs.get(ufunc) if method == "__call__" and not kwargs else None
         if fn is None:
             raise DTypeError(
                 f"NumPy {ufunc.__name__}.{method} is not supported on Tensor; "
@@ -573,210 +500,63 @@ class Tensor:
             )
         return fn(*inputs)
 
-    # ----------------------------------------------------------------- methods (delegate)
-    def exp(self) -> Tensor:
-        """Elementwise e**x.
+    @classmethod
+    def _record(cls, op: Op, *inputs: Any, **attrs: Any) -> Tensor:
+        """``op`` recorded on ``inputs`` (non-Tensors as constants): how an :class:`Op` call records."""
+        return apply(op, *[x if isinstance(x, Tensor) else constant(np.asarray(x)) for x in inputs], **attrs)
 
-        >>> Tensor([0.0]).exp()
-        Tensor([1.], shape=(1,), dtype=float64)
-        """
-        return _F.exp(self)
+    # The ops and operators are bound here by tinygrad_ng.functional, where each op is defined
+    # once with its checks and docs (``x.exp()`` is ``functional.exp(x)``). Typed here for checkers.
+    _ufuncs: ClassVar[dict[np.ufunc, Callable[..., Tensor]]] = {}
+    if TYPE_CHECKING:
+        T: Tensor
 
-    def log(self) -> Tensor:
-        """Elementwise natural logarithm.
-
-        >>> Tensor([1.0]).log()
-        Tensor([0.], shape=(1,), dtype=float64)
-        """
-        return _F.log(self)
-
-    def sqrt(self) -> Tensor:
-        """Elementwise square root.
-
-        >>> Tensor([9.0]).sqrt()
-        Tensor([3.], shape=(1,), dtype=float64)
-        """
-        return _F.sqrt(self)
-
-    def abs(self) -> Tensor:
-        """Elementwise absolute value.
-
-        >>> Tensor([-2.0]).abs()
-        Tensor([2.], shape=(1,), dtype=float64)
-        """
-        return _F.abs(self)
-
-    def sigmoid(self) -> Tensor:
-        """Elementwise logistic sigmoid 1 / (1 + e**-x), stable for any x.
-
-        >>> Tensor([[0.0, 1000.0]]).sigmoid()  # (1, m) in, (1, m) out
-        Tensor([[0.5, 1. ]], shape=(1, 2), dtype=float64)
-        """
-        return _F.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        """Elementwise hyperbolic tangent.
-
-        >>> Tensor([0.0]).tanh()
-        Tensor([0.], shape=(1,), dtype=float64)
-        """
-        return _F.tanh(self)
-
-    def relu(self) -> Tensor:
-        """Elementwise max(x, 0); its derivative at exactly 0 is 0.
-
-        >>> Tensor([-1.0, 2.0]).relu()
-        Tensor([0., 2.], shape=(2,), dtype=float64)
-        """
-        return _F.relu(self)
-
-    def leaky_relu(self, slope: float = 0.01) -> Tensor:
-        """Elementwise x where x > 0, else slope * x.
-
-        >>> Tensor([-1.0, 2.0]).leaky_relu(0.1)
-        Tensor([-0.1,  2. ], shape=(2,), dtype=float64)
-        """
-        return _F.leaky_relu(self, slope)
-
-    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
-        """Elementwise clamp to [low, high].
-
-        >>> Tensor([-1.0, 0.5, 2.0]).clip(0.0, 1.0)
-        Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float64)
-        """
-        return _F.clip(self, low, high)
-
-    def maximum(self, other: ArrayLike) -> Tensor:
-        """Elementwise maximum with broadcasting.
-
-        >>> Tensor([1.0, 5.0]).maximum(3.0)
-        Tensor([3., 5.], shape=(2,), dtype=float64)
-        """
-        return _F.maximum(self, other)
-
-    def minimum(self, other: ArrayLike) -> Tensor:
-        """Elementwise minimum with broadcasting.
-
-        >>> Tensor([1.0, 5.0]).minimum(3.0)
-        Tensor([1., 3.], shape=(2,), dtype=float64)
-        """
-        return _F.minimum(self, other)
-
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (int, tuple, negative or None for all).
-
-        >>> dZ = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])  # (n, m)
-        >>> dZ.sum(axis=1, keepdims=True).shape  # the course's db: summed over the columns
-        (2, 1)
-        """
-        return _F.sum(self, axis, keepdims)
-
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``.
-
-        >>> Tensor([[1.0, 2.0], [3.0, 6.0]]).mean(axis=0)
-        Tensor([2., 4.], shape=(2,), dtype=float64)
-        """
-        return _F.mean(self, axis, keepdims)
-
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; ties share the gradient equally.
-
-        >>> Tensor([[1.0, 4.0], [3.0, 2.0]]).max(axis=1)
-        Tensor([4., 3.], shape=(2,), dtype=float64)
-        """
-        return _F.max(self, axis, keepdims)
-
-    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Minimum over ``axis``; ties share the gradient equally.
-
-        >>> Tensor([[1.0, 4.0], [3.0, 2.0]]).min(axis=1)
-        Tensor([1., 2.], shape=(2,), dtype=float64)
-        """
-        return _F.min(self, axis, keepdims)
-
-    def logsumexp(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """log(sum(exp(x))) over ``axis``, computed stably.
-
-        >>> round(Tensor([0.0, 0.0]).logsumexp().item(), 6)  # log 2
-        0.693147
-        """
-        return _F.logsumexp(self, axis, keepdims)
-
-    def softmax(self, axis: int = 0) -> Tensor:
-        """Softmax along ``axis`` (default 0: samples are columns, as in the course).
-
-        >>> Tensor([[1.0], [1.0]]).softmax()  # 2 classes x 1 sample
-        Tensor([[0.5],
-                [0.5]], shape=(2, 1), dtype=float64)
-        """
-        return _F.softmax(self, axis)
-
-    def log_softmax(self, axis: int = 0) -> Tensor:
-        """Log of the softmax along ``axis``, computed stably.
-
-        >>> Tensor([[0.0], [0.0]]).log_softmax().shape
-        (2, 1)
-        """
-        return _F.log_softmax(self, axis)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        """The same values in a new shape (``-1`` infers one dimension).
-
-        >>> Tensor.zeros(4, 3).reshape(2, -1).shape
-        (2, 6)
-        """
-        return _F.reshape(self, _shape_arg(shape))
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """Permute the axes (reverse them when none are given).
-
-        >>> Tensor.zeros(2, 3, 4).transpose(1, 0, 2).shape
-        (3, 2, 4)
-        """
-        return _F.transpose(self, _shape_arg(axes) if axes else None)
-
-    def flatten(self) -> Tensor:
-        """The values as a 1-D tensor.
-
-        >>> Tensor.zeros(2, 3).flatten().shape
-        (6,)
-        """
-        return _F.flatten(self)
-
-    def expand_dims(self, axis: int) -> Tensor:
-        """Insert an axis of length 1 at ``axis``.
-
-        >>> Tensor([1.0, 2.0]).expand_dims(0).shape  # a row
-        (1, 2)
-        """
-        return _F.expand_dims(self, axis)
-
-    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
-        """Remove axes of length 1 (all of them, or those named).
-
-        >>> Tensor.zeros(1, 3).squeeze().shape
-        (3,)
-        """
-        return _F.squeeze(self, axis)
-
-    def broadcast_to(self, *shape: Any) -> Tensor:
-        """Broadcast to ``shape`` as NumPy does.
-
-        >>> Tensor([[1.0], [2.0]]).broadcast_to(2, 3).shape  # b (n, 1) over m = 3 columns
-        (2, 3)
-        """
-        return _F.broadcast_to(self, _shape_arg(shape))
-
-    def astype(self, dtype: Any) -> Tensor:
-        """A copy converted to ``dtype``; gradients flow back in this tensor's dtype.
-
-        >>> x = Tensor([1.0], requires_grad=True)
-        >>> y = x.astype(np.float32)
-        >>> y.dtype, y.requires_grad
-        (dtype('float32'), True)
-        """
-        return _F.astype(self, dtype)
+        def __add__(self, other: ArrayLike) -> Tensor: ...
+        def __radd__(self, other: ArrayLike) -> Tensor: ...
+        def __sub__(self, other: ArrayLike) -> Tensor: ...
+        def __rsub__(self, other: ArrayLike) -> Tensor: ...
+        def __mul__(self, other: ArrayLike) -> Tensor: ...
+        def __rmul__(self, other: ArrayLike) -> Tensor: ...
+        def __truediv__(self, other: ArrayLike) -> Tensor: ...
+        def __rtruediv__(self, other: ArrayLike) -> Tensor: ...
+        def __pow__(self, other: ArrayLike) -> Tensor: ...
+        def __rpow__(self, other: ArrayLike) -> Tensor: ...
+        def __matmul__(self, other: ArrayLike) -> Tensor: ...
+        def __rmatmul__(self, other: ArrayLike) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def __lt__(self, other: ArrayLike) -> Tensor: ...
+        def __le__(self, other: ArrayLike) -> Tensor: ...
+        def __gt__(self, other: ArrayLike) -> Tensor: ...
+        def __ge__(self, other: ArrayLike) -> Tensor: ...
+        def __eq__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def exp(self) -> Tensor: ...
+        def log(self) -> Tensor: ...
+        def sqrt(self) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def sigmoid(self) -> Tensor: ...
+        def tanh(self) -> Tensor: ...
+        def relu(self) -> Tensor: ...
+        def leaky_relu(self, slope: float = 0.01) -> Tensor: ...
+        def clip(self, low: float | None = None, high: float | None = None) -> Tensor: ...
+        def maximum(self, other: ArrayLike) -> Tensor: ...
+        def minimum(self, other: ArrayLike) -> Tensor: ...
+        def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def softmax(self, axis: int = 0) -> Tensor: ...
+        def log_softmax(self, axis: int = 0) -> Tensor: ...
+        def reshape(self, *shape: Any) -> Tensor: ...
+        def transpose(self, *axes: Any) -> Tensor: ...
+        def flatten(self) -> Tensor: ...
+        def expand_dims(self, axis: int) -> Tensor: ...
+        def squeeze(self, axis: Axis = None) -> Tensor: ...
+        def broadcast_to(self, *shape: Any) -> Tensor: ...
+        def astype(self, dtype: Any) -> Tensor: ...
 
 
 def _shape_arg(shape: tuple[Any, ...]) -> Shape:
@@ -908,6 +688,3 @@ def as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
     if create_graph:
         return grad if isinstance(grad, Tensor) else Tensor(g)
     return g
-
-
-from . import functional as _F  # noqa: E402
