@@ -9,8 +9,9 @@ is ``sigmoid(x)``); they repeat neither the checks nor the docs. Composites (``s
 
 Everything here accepts Tensors, ndarrays, nested lists and Python numbers; non-Tensor arguments
 become constants. dtype rules, as NumPy's but without silent upcasts: a Python or NumPy scalar
-and an integer or boolean operand take the floating tensor's dtype (``float32 * 2.0`` is
-float32); two floating tensors of different precision promote as NumPy does.
+and an integer or boolean operand, however it is given (a tensor, an ndarray or a Python list),
+take the floating tensor's dtype (``float32 * 2.0`` and ``float32 * [1, 0]`` are float32); two
+floating operands of different precision promote as NumPy does (a Python list of floats is float64).
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def _operand(x: ArrayLike, like: np.dtype | None) -> Tensor:
         if x.dtype.kind not in "biuf":
             raise DTypeError(f"unsupported operand dtype {x.dtype} {x.shape}")
         arr = x
-    else:
-        arr = _to_array(x)
+    else:  # Python data: integers take ``like``, as an integer ndarray would; floats are float64
+        arr = _to_array(x, keep_ints=like is not None)
     if like is not None and arr.dtype.kind in "biu":
         arr = arr.astype(like)
     return constant(arr)
@@ -619,18 +620,21 @@ def clip(x: ArrayLike, low: float | None = None, high: float | None = None) -> T
     return apply(CLIP, as_tensor(x), low=low, high=high)
 
 
-def _tie_share(x: Any, y: Any, wins: Callable[[Any, Any], Any], out: Any) -> np.ndarray:
-    """1 where x wins, 1/2 on ties, 0 where it loses: how maximum/minimum split the gradient."""
-    x, y = _arr(x), _arr(y)
-    return (wins(x, y) + 0.5 * (x == y)).astype(_arr(out).dtype)
+def _tie_share(g: Any, x: Any, y: Any, wins: np.ndarray) -> Any:
+    """``g`` where x wins, ``g / 2`` on ties, 0 where it loses: how maximum/minimum split the gradient.
+
+    Selected rather than multiplied by a 0/1 mask, so an infinite ``g`` gives 0 on the losing
+    side (as relu, clip and where do), not ``inf * 0 = NaN``.
+    """
+    return _select(wins, g, _select(_arr(x) == _arr(y), g * 0.5, 0))
 
 
 MAXIMUM = defop(
     "maximum",
     np.maximum,
     (
-        lambda g, out, x, y: g * _tie_share(x, y, np.greater, out),
-        lambda g, out, x, y: g * _tie_share(y, x, np.greater, out),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(x) > _arr(y)),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(y) > _arr(x)),
     ),
     rule="dx = g * (x > y);  dy = g * (y > x)  (ties: g / 2 each)",
     domain=Domain("no_ties"),
@@ -652,8 +656,8 @@ MINIMUM = defop(
     "minimum",
     np.minimum,
     (
-        lambda g, out, x, y: g * _tie_share(x, y, np.less, out),
-        lambda g, out, x, y: g * _tie_share(y, x, np.less, out),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(x) < _arr(y)),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(y) < _arr(x)),
     ),
     rule="dx = g * (x < y);  dy = g * (y < x)  (ties: g / 2 each)",
     domain=Domain("no_ties"),
@@ -866,22 +870,36 @@ def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     >>> softmax(Tensor([[1000.0], [1000.0]])).data.ravel()
     array([0.5, 0.5])
     """
-    x = as_tensor(x)
-    _norm_axis(axis, x.ndim, "softmax")
+    x = _shifted(as_tensor(x), axis, "softmax")
     return exp(x - logsumexp(x, axis, keepdims=True))
 
 
 def log_softmax(x: ArrayLike, axis: int = 0) -> Tensor:
-    """``log(softmax(x))`` along ``axis``, computed as ``x - logsumexp(x)``.
+    """``log(softmax(x))`` along ``axis``, computed as ``s - logsumexp(s)`` with ``s = x - max(x)``.
 
     Shapes: the result has ``x``'s shape.
 
     >>> log_softmax(Tensor([[0.0], [0.0]])).data.ravel()  # two classes, one sample
     array([-0.69314718, -0.69314718])
+    >>> log_softmax(Tensor([3e16, 3e16])).data  # the shift keeps log 2 from vanishing into 3e16
+    array([-0.69314718, -0.69314718])
     """
-    x = as_tensor(x)
-    _norm_axis(axis, x.ndim, "log_softmax")
+    x = _shifted(as_tensor(x), axis, "log_softmax")
     return x - logsumexp(x, axis, keepdims=True)
+
+
+def _shifted(x: Tensor, axis: int, name: str) -> Tensor:
+    """``x`` minus its maximum along ``axis``, held constant: softmax is unchanged by the shift.
+
+    Without it ``x - logsumexp(x)`` subtracts two numbers that agree in every digit for large
+    logits (``1e17 - (1e17 + log 4)`` rounds to 0); after it the largest entry is 0 and
+    ``logsumexp`` lies in ``[0, log n]``. A shift by a constant changes no gradient.
+    """
+    ax = _norm_axis(axis, x.ndim, name)
+    if x.size == 0:
+        return x
+    m = np.max(x._data, axis=ax, keepdims=True)
+    return x - constant(np.where(np.isfinite(m), m, 0).astype(x.dtype))
 
 
 # --------------------------------------------------------------------------- shapes

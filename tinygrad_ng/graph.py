@@ -320,7 +320,8 @@ def _deliver(
             owned = fresh and not create_graph and arr.base is None and arr.flags.writeable
             t.grad = arr if owned else arr.copy()
         else:
-            t.grad = t.grad + arr
+            total = t.grad + arr
+            t.grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d + 0-d is a NumPy scalar
         t._grad_run = run_id
     if node is not None:
         entry = pending.get(id(node))
