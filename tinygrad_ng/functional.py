@@ -43,6 +43,25 @@ __all__ = [
 
 _SCALARS = (bool, int, float, np.generic)
 
+F = Callable[..., Tensor]
+
+
+def tensor_method(fn: F) -> F:
+    """Make the op's function also a :class:`Tensor` method of the same name: ``x.f(...)`` is ``f(x, ...)``.
+
+    The method is the function itself, so it has the same code, checks, signature and docs.
+
+    >>> @tensor_method
+    ... def double(x: ArrayLike) -> Tensor:
+    ...     "Twice ``x``."
+    ...     return mul(x, 2.0)
+    >>> Tensor([1.5]).double()
+    Tensor([3.], shape=(1,), dtype=float64)
+    >>> del Tensor.double
+    """
+    setattr(Tensor, fn.__name__, fn)
+    return fn
+
 
 # --------------------------------------------------------------------------- operands
 def as_tensor(x: ArrayLike) -> Tensor:
@@ -430,6 +449,7 @@ def matmul(x: ArrayLike, y: ArrayLike) -> Tensor:
 EXP = defop("exp", np.exp, (lambda g, out, x: g * out,), rule="dz = da * a", domain=Domain("unary", -3, 3))
 
 
+@tensor_method
 def exp(x: ArrayLike) -> Tensor:
     """Elementwise ``e ** x``.
 
@@ -444,6 +464,7 @@ def exp(x: ArrayLike) -> Tensor:
 LOG = defop("log", np.log, (lambda g, out, x: g / x,), rule="dz = da / z", domain=Domain("unary", 0.1, 5))
 
 
+@tensor_method
 def log(x: ArrayLike) -> Tensor:
     """Elementwise natural logarithm.
 
@@ -460,6 +481,7 @@ SQRT = defop(
 )
 
 
+@tensor_method
 def sqrt(x: ArrayLike) -> Tensor:
     """Elementwise square root.
 
@@ -480,6 +502,7 @@ ABS = defop(
 )
 
 
+@tensor_method
 def abs(x: ArrayLike) -> Tensor:
     """Elementwise absolute value (derivative 0 at 0).
 
@@ -508,6 +531,7 @@ SIGMOID = defop(
 )
 
 
+@tensor_method
 def sigmoid(x: ArrayLike) -> Tensor:
     """Elementwise ``1 / (1 + e**-x)``, computed without overflow for any x.
 
@@ -526,6 +550,7 @@ TANH = defop(
 )
 
 
+@tensor_method
 def tanh(x: ArrayLike) -> Tensor:
     """Elementwise hyperbolic tangent.
 
@@ -546,6 +571,7 @@ RELU = defop(
 )
 
 
+@tensor_method
 def relu(x: ArrayLike) -> Tensor:
     """Elementwise ``max(x, 0)``; the derivative is 1 where x > 0 and 0 elsewhere (0 at x = 0).
 
@@ -568,6 +594,7 @@ LEAKY_RELU = defop(
 )
 
 
+@tensor_method
 def leaky_relu(x: ArrayLike, slope: float = 0.01) -> Tensor:
     """Elementwise ``x`` where x > 0, else ``slope * x``.
 
@@ -604,6 +631,7 @@ CLIP = defop(
 )
 
 
+@tensor_method
 def clip(x: ArrayLike, low: float | None = None, high: float | None = None) -> Tensor:
     """Elementwise clamp to ``[low, high]`` (either may be None); derivative 1 inside, 0 outside.
 
@@ -641,6 +669,7 @@ MAXIMUM = defop(
 )
 
 
+@tensor_method
 def maximum(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise maximum with broadcasting; on ties each side gets half the gradient.
 
@@ -664,6 +693,7 @@ MINIMUM = defop(
 )
 
 
+@tensor_method
 def minimum(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise minimum with broadcasting; on ties each side gets half the gradient.
 
@@ -733,6 +763,7 @@ SUM = defop(
 )
 
 
+@tensor_method
 def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Sum over ``axis`` (an int, a tuple, negative, or None for all).
 
@@ -760,6 +791,7 @@ MEAN = defop(
 )
 
 
+@tensor_method
 def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis``: the sum divided by the number of elements summed (NumPy's ``mean``).
 
@@ -801,6 +833,7 @@ MIN = defop(
 )
 
 
+@tensor_method
 def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient equally.
 
@@ -815,6 +848,7 @@ def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return apply(MAX, x, **_reduce_args(x, axis, keepdims, "max"))
 
 
+@tensor_method
 def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Minimum over ``axis``; tied minima share the gradient equally.
 
@@ -850,6 +884,7 @@ LOGSUMEXP = defop(
 )
 
 
+@tensor_method
 def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``axis``, shifted by the maximum so nothing overflows.
 
@@ -864,6 +899,7 @@ def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor
     return apply(LOGSUMEXP, x, **_reduce_args(x, axis, keepdims, "logsumexp"))
 
 
+@tensor_method
 def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     """Softmax along ``axis`` (default 0: classes are rows, samples are columns, as in the course).
 
@@ -874,6 +910,7 @@ def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     return exp(x - logsumexp(x, axis, keepdims=True))
 
 
+@tensor_method
 def log_softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     """``log(softmax(x))`` along ``axis``, computed as ``s - logsumexp(s)`` with ``s = x - max(x)``.
 
@@ -950,6 +987,7 @@ def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Tensor:
     return apply(TRANSPOSE, x, axes=perm)
 
 
+@tensor_method
 def flatten(x: ArrayLike) -> Tensor:
     """The values as a 1-D tensor.
 
@@ -961,6 +999,7 @@ def flatten(x: ArrayLike) -> Tensor:
     return reshape(x, (-1,))
 
 
+@tensor_method
 def expand_dims(x: ArrayLike, axis: int) -> Tensor:
     """Insert an axis of length 1 at ``axis``.
 
@@ -978,6 +1017,7 @@ def expand_dims(x: ArrayLike, axis: int) -> Tensor:
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
+@tensor_method
 def squeeze(x: ArrayLike, axis: Axis = None) -> Tensor:
     """Remove axes of length 1: all of them, or those in ``axis`` (which must have length 1).
 
@@ -1146,6 +1186,7 @@ ASTYPE = defop(
 )
 
 
+@tensor_method
 def astype(x: ArrayLike, dtype: Any) -> Tensor:
     """A copy converted to ``dtype``; gradients flow back in ``x``'s dtype; a non-float dtype gives a constant.
 
@@ -1334,7 +1375,7 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: Reduction = "mean") 
     return _reduce((p - t) ** 2, reduction)
 
 
-# --------------------------------------------------------------------------- Tensor methods
+# --------------------------------------------------------------------------- the other Tensor methods
 def _reflected(fn: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tensor]:
     def method(self: Tensor, other: Any) -> Tensor:
         return fn(other, self)
@@ -1366,10 +1407,6 @@ def _shape_method(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return method
 
 
-# Each op's function is its Tensor method (``x.exp()`` is ``exp(x)``): same code, same docs.
-for _fn in (exp, log, sqrt, abs, sigmoid, tanh, relu, leaky_relu, clip, maximum, minimum, sum, mean, max, min,
-            logsumexp, softmax, log_softmax, flatten, expand_dims, squeeze, astype):  # fmt: skip
-    setattr(Tensor, _fn.__name__, _fn)
 for _fn in (reshape, transpose, broadcast_to):
     setattr(Tensor, _fn.__name__, _shape_method(_fn))
 for _fn in (add, sub, mul, pow, matmul):
