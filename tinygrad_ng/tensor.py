@@ -8,7 +8,6 @@ nodes, the inputs saved for backward, the output's metadata). Leaves and constan
 
 from __future__ import annotations
 
-import numbers
 import operator
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +19,7 @@ from . import graph
 from ._anomaly import anomaly_in_forward, where_created
 from ._inplace import Family, LockedArray, Savers, add_saver, lock_owner, share_array
 from ._mode import enable_grad, is_grad_enabled, mode, name_scope, no_grad
+from ._random import Seed, generator
 from .errors import DTypeError, GraphError, ShapeError, TensorIndexError, TinygradError, shape_str
 from .graph import Node
 
@@ -160,7 +160,7 @@ class Tensor:
     def randn(
         cls,
         *shape: Any,
-        seed: int | np.random.Generator | np.random.RandomState | None = None,
+        seed: Seed = None,
         dtype: Any = None,
         requires_grad: bool = False,
         name: str | None = None,
@@ -169,12 +169,13 @@ class Tensor:
 
         An int ``seed`` uses NumPy's legacy generator, so ``Tensor.randn(4, 2, seed=2)`` equals
         the course's ``np.random.seed(2); np.random.randn(4, 2)``. A ``Generator`` or
-        ``RandomState`` is drawn from (and advanced); ``None`` draws from a fresh generator.
+        ``RandomState`` is drawn from (and advanced); ``None`` draws from NumPy's global generator,
+        so ``np.random.seed(1)`` first reproduces the course.
 
         >>> Tensor.randn(2, 2, seed=1).shape
         (2, 2)
         """
-        rng = _rng(seed)
+        rng = generator(seed, "Tensor")
         arr = rng.standard_normal(_size_arg(shape))
         return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
@@ -184,7 +185,7 @@ class Tensor:
         *shape: Any,
         low: float = 0.0,
         high: float = 1.0,
-        seed: int | np.random.Generator | np.random.RandomState | None = None,
+        seed: Seed = None,
         dtype: Any = None,
         requires_grad: bool = False,
         name: str | None = None,
@@ -195,7 +196,7 @@ class Tensor:
         >>> t.shape, bool((t.data >= -1).all() and (t.data < 1).all())
         ((3, 4), True)
         """
-        rng = _rng(seed)
+        rng = generator(seed, "Tensor")
         arr = rng.uniform(low, high, _size_arg(shape))
         return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
@@ -582,16 +583,6 @@ def _size_arg(shape: tuple[Any, ...]) -> Shape:
     if any(n < 0 for n in out):
         raise ShapeError(f"a shape cannot have negative sizes, got {out}")
     return out
-
-
-def _rng(seed: int | np.random.Generator | np.random.RandomState | None) -> Any:
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, (np.random.Generator, np.random.RandomState)):
-        return seed
-    if isinstance(seed, numbers.Integral):
-        return np.random.RandomState(int(seed))
-    raise DTypeError(f"seed must be an int, a numpy Generator or RandomState, got {type(seed).__name__}")
 
 
 def constant(arr: np.ndarray) -> Tensor:
