@@ -17,6 +17,7 @@ floating operands of different precision promote as NumPy does (a Python list of
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -1385,15 +1386,6 @@ def _reflected(fn: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tens
     return method
 
 
-def _comparison(fn: np.ufunc) -> Callable[[Tensor, Any], Tensor]:
-    def method(self: Tensor, other: Any) -> Tensor:
-        return compare(fn, self, other)
-
-    method.__name__ = method.__qualname__ = f"__{fn.__name__}__"
-    method.__doc__ = f"``np.{fn.__name__}(self, other)`` as a constant boolean tensor: see :func:`compare`."
-    return method
-
-
 def _shape_method(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """``x.reshape(2, 3)`` as well as ``x.reshape((2, 3))`` (and no shape at all for ``transpose``)."""
 
@@ -1412,16 +1404,15 @@ for _fn in (reshape, transpose, broadcast_to):
 for _fn in (add, sub, mul, pow, matmul):
     setattr(Tensor, f"__{_fn.__name__}__", _fn)
     setattr(Tensor, f"__r{_fn.__name__}__", _reflected(_fn))
-for _fn in (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal):
-    setattr(Tensor, {"less": "__lt__", "less_equal": "__le__", "greater": "__gt__", "greater_equal": "__ge__",
-                     "equal": "__eq__", "not_equal": "__ne__"}[_fn.__name__], _comparison(_fn))  # fmt: skip
+_COMPARISONS = {"__lt__": np.less, "__le__": np.less_equal, "__gt__": np.greater, "__ge__": np.greater_equal,
+                "__eq__": np.equal, "__ne__": np.not_equal}  # fmt: skip
+for _name, _ufunc in _COMPARISONS.items():  # a constant boolean tensor: see compare
+    setattr(Tensor, _name, lambda self, other, fn=_ufunc: compare(fn, self, other))
 Tensor.__truediv__, Tensor.__rtruediv__ = div, _reflected(div)
 Tensor.__neg__, Tensor.__abs__, Tensor.__getitem__ = neg, abs, getitem
 Tensor.T = property(transpose, doc=">>> Tensor.zeros(2, 3).T.shape  # the transpose, as NumPy's .T\n(3, 2)")
 Tensor._ufuncs.update({
     np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow, np.negative: neg,
     np.exp: exp, np.log: log, np.sqrt: sqrt, np.absolute: abs, np.tanh: tanh, np.maximum: maximum,
-    np.minimum: minimum, np.matmul: matmul,
-    **{fn: (lambda f: lambda x, y: compare(f, x, y))(fn) for fn in (np.less, np.less_equal, np.greater,
-                                                                   np.greater_equal, np.equal, np.not_equal)},
+    np.minimum: minimum, np.matmul: matmul, **{u: functools.partial(compare, u) for u in _COMPARISONS.values()},
 })  # fmt: skip
