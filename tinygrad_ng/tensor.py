@@ -629,7 +629,9 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
         raise _op_error(op, parents, e, attrs) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    t = constant(out)
+    t = Tensor.__new__(Tensor)  # constant(out), inline: this runs once per op
+    t._data, t.grad, t.requires_grad, t._name, t._node = out, None, False, None, None
+    t._version, t._retain, t._savers, t._grad_run, t._family = 0, False, None, 0, None
     if mode.grad_enabled:
         for p in parents:
             if p.requires_grad:
