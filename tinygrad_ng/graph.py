@@ -163,6 +163,7 @@ def topological_order(roots: Iterable[Any], inputs: Callable[[Any], Sequence[Any
     order: list[Any] = []
     seen: set[int] = set()
     stack: list[tuple[Any, bool]] = [(r, False) for r in reversed(list(roots))]
+    node_type = Node  # a local: this loop runs once per node
     while stack:
         entry, inputs_done = stack.pop()
         if inputs_done:
@@ -174,7 +175,7 @@ def topological_order(roots: Iterable[Any], inputs: Callable[[Any], Sequence[Any
         stack.append((entry, True))
         if inputs is None:
             for p in reversed(entry.parents):
-                if type(p) is Node and id(p) not in seen:
+                if type(p) is node_type and id(p) not in seen:
                     stack.append((p, False))
         else:
             for p in reversed(inputs(entry)):
