@@ -496,6 +496,15 @@ def test_comparison_with_a_ragged_list():
         _ = Tensor([1.0, 2.0]) < [[1.0], [1.0, 2.0]]
 
 
+@pytest.mark.parametrize("make", ["zeros", "ones", "randn", "uniform"])
+def test_a_tensor_too_large_for_memory_names_the_shape_and_the_bytes(make):
+    with fails(tg.AllocationError, f"Tensor.{make}", "(10000000000000,) float64", "80,000,000,000,000 bytes"):
+        getattr(Tensor, make)(10**13)
+    with fails(tg.AllocationError, "(100000, 100000, 100000) float32", "3.6 PiB"):
+        getattr(Tensor, make)(10**5, 10**5, 10**5, dtype=np.float32)
+    assert issubclass(tg.AllocationError, MemoryError)
+
+
 def test_backward_on_something_that_does_not_require_grad():
     with fails(GraphError, "backward", "does not require grad"):
         Tensor([1.0, 2.0]).sum().backward()
