@@ -681,14 +681,12 @@ class Tensor:
         return _F.compare(np.not_equal, self, other)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """Let ``ndarray + Tensor`` and ``np.exp(t)`` dispatch to tinygrad_ng's ops."""
-        fn = _F._UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
-        if fn is None:
-            raise DTypeError(
-                f"NumPy {ufunc.__name__}.{method} is not supported on Tensor; "
-                "use the tinygrad_ng op, or call it on t.data for a constant result"
-            )
-        return fn(*inputs)
+        """Let ``ndarray + Tensor`` and ``np.exp(t)`` dispatch to tinygrad_ng's ops (see ``array_ufunc``)."""
+        return _F.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """Let ``np.sum(t)``, ``np.concatenate([t, u])``... record tinygrad_ng's ops, or refuse clearly."""
+        return _F.array_function(func, types, args, kwargs)
 
     # ----------------------------------------------------------------- methods (delegate)
     def exp(self) -> Tensor:
