@@ -283,6 +283,12 @@ def _inside(x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
     return inside
 
 
+def _where_zero(x: Any, also: np.ndarray) -> Any:
+    """``x`` with 1 where ``x == 0`` and ``also``: keeps ``0 * inf`` (a NaN) out of pow's VJPs at 0^y."""
+    at_zero = (_arr(x) == 0) & also
+    return _select(at_zero, 1.0, x) if at_zero.any() else x
+
+
 def _tie_share(g: Any, x: Any, y: Any, wins: np.ndarray) -> Any:
     """``g`` where x wins, ``g / 2`` on ties, 0 where it loses: how maximum/minimum split the gradient.
 
@@ -338,8 +344,10 @@ POW = defop(
     "pow",
     np.power,
     (
-        lambda g, out, x, y: g * y * x ** (y - 1),  # d(x^y)/dx = y x^(y-1)
-        lambda g, out, x, y: g * out * _log(x),  # d(x^y)/dy = x^y ln x
+        # d(x^y)/dx = y x^(y-1), which is 0 at y = 0 (x^0 = 1 everywhere), also at x = 0
+        lambda g, out, x, y: g * y * _where_zero(x, _arr(y) == 0) ** (y - 1),
+        # d(x^y)/dy = x^y ln x, which is 0 at x = 0 for y >= 0 (0^y is constant there)
+        lambda g, out, x, y: g * out * _log(_where_zero(x, _arr(y) >= 0)),
     ),
     rule="dx = g * y * x**(y-1);  dy = g * x**y * log(x)",
 )
