@@ -14,6 +14,7 @@ from . import data, functional, nn, optim, train
 from .autograd import detect_anomaly, grad
 from .custom import CustomOp, custom_op
 from .errors import (
+    AllocationError,
     AnomalyError,
     ArgumentError,
     DTypeError,
@@ -40,7 +41,8 @@ from .functional import (
 from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .ops import REGISTRY
 from .tensor import Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
-from .viz import GraphDrawing, draw_cost, draw_graph
+from .train import draw_cost
+from .viz import GraphDrawing, draw_graph
 
 __version__ = "0.1.0"
 
@@ -73,6 +75,7 @@ __all__ = [
     "AnomalyError",
     "GradcheckError",
     "SerializationError",
+    "AllocationError",
     "gradcheck",
     "gradgradcheck",
     "GradcheckReport",

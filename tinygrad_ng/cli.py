@@ -42,7 +42,7 @@ from ._files import write_text
 from .data import CATVNONCAT_ENV, DatasetNotFoundError, catvnoncat_dir, load_catvnoncat, load_planar
 from .errors import GraphvizNotFoundError, SerializationError
 from .functional import binary_cross_entropy
-from .train import History, accuracy, fit, plot_costs, plot_decision_boundary
+from .train import History, accuracy, draw_cost, fit, plot_costs, plot_decision_boundary
 
 __all__ = ["main", "Recipe", "RECIPES", "CommandParser", "positive_int", "out_folder", "run_command"]
 
@@ -262,8 +262,6 @@ def _curve_title(recipe: Recipe, lr: float) -> str:
 
 def _save_graph(model: nn.MLP, X: np.ndarray, Y: np.ndarray, path: Path, *, rules: bool = False) -> Path:
     """Draw the cost's graph with every gradient; without Graphviz's ``dot``, write the DOT text instead."""
-    from .viz import draw_cost
-
     drawing = draw_cost(model, X, Y, grad_heat=True, rules=rules)
     try:
         return drawing.save(path)

@@ -38,8 +38,9 @@ from .functional import binary_cross_entropy
 from .nn import Module
 from .optim import SGD, Optimizer
 from .tensor import ArrayLike, Tensor, no_grad
+from .viz import GraphDrawing, draw_graph
 
-__all__ = ["History", "fit", "predict", "accuracy", "plot_costs", "plot_decision_boundary"]
+__all__ = ["History", "fit", "predict", "accuracy", "plot_costs", "plot_decision_boundary", "draw_cost"]
 
 Loss = Callable[[Tensor, Tensor], Tensor]
 
@@ -299,3 +300,42 @@ def plot_decision_boundary(
     ax.set_ylabel("x2")
     ax.set_title(title if title is not None else "Decision boundary")
     return _save_figure(fig, path)
+
+
+def draw_cost(
+    model: Callable[[Tensor], Tensor],
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    loss: Loss | None = None,
+    **options: Any,
+) -> GraphDrawing:
+    """Draw the graph of a model's cost ``J = loss(model(X), Y)``, with the course's names.
+
+    The data are named ``X`` and ``Y`` (arrays are wrapped; tensors keep their own names), the
+    cost ``J`` and, when the cost is the mean of per-sample losses, those ``L``. An ``nn.MLP``
+    names each layer's ``Zl`` and ``Al``, other ``nn`` modules name their outputs by their path,
+    and each parameter is drawn inside its layer's cluster.
+
+    Args:
+        model: a callable from ``X`` to the model's output, such as an ``nn.Module``.
+        X: the inputs ``(n_x, m)``.
+        Y: the labels ``(n_y, m)``.
+        loss: ``loss(output, Y)``; by default :func:`~tinygrad_ng.binary_cross_entropy`.
+        **options: passed to :func:`~tinygrad_ng.draw_graph` (``grad_heat=True``, ``rules=True``...).
+
+    >>> import numpy as np
+    >>> from tinygrad_ng import nn
+    >>> model = nn.MLP([2, 4, 1], hidden="tanh", init="course-small", seed=2)
+    >>> drawing = draw_cost(model, np.ones((2, 3)), np.array([[1.0, 0.0, 1.0]]))
+    >>> all(f"<B>{name}</B>" in drawing.source for name in ("X", "Y", "W1 @ X", "Z1", "A1", "A2", "L", "J"))
+    True
+    """
+    loss = binary_cross_entropy if loss is None else loss
+    X_t = X if isinstance(X, Tensor) else Tensor(X, name="X")
+    Y_t = Y if isinstance(Y, Tensor) else Tensor(Y, name="Y")
+    J = loss(model(X_t), Y_t)  # type: ignore[misc]
+    J.name = J.name or "J"
+    if J.op == "mean" and J.parents and J.parents[0].name is None:
+        J.parents[0].name = "L"  # the course's per-sample loss L(a, y)
+    return draw_graph(J, **options)
