@@ -232,6 +232,75 @@ def draw_bce(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
     return [array(data, s, 0.05, 0.95), array(data, s, 0, 1)], {"eps": float(np.finfo(np.float64).eps)}
 
 
+def shape0(data: st.DataObject, min_dims: int = 0, max_dims: int = 3) -> tuple[int, ...]:
+    """A shape whose axes may have length 0 or 1 (NumPy's edge cases) as well as 2 to 4."""
+    return data.draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=0, max_side=4))
+
+
+def unary0(lo: float, hi: float) -> Draw:
+    """Like :func:`unary`, with size-0 axes too."""
+
+    def draw(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+        return [array(data, shape0(data), lo, hi)], {}
+
+    return draw
+
+
+def draw_steps(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """Values a fraction 0.1 to 0.4 above an integer: away from the jumps of floor, round, sign..."""
+    a = array(data, shape0(data), -3, 3)
+    return [np.asarray(np.floor(a) + 0.1 + 0.3 * (a - np.floor(a)))], {}
+
+
+def draw_mod(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    sx, sy = two_shapes(data)
+    x, y = array(data, sx, -3, 3), away_from_zero(data, sy, 0.5, 2)
+    q = x / y
+    assume(np.all(np.abs(q - np.round(q)) > 1e-3))  # away from the jumps at integer quotients
+    return [x, y], {}
+
+
+def draw_cumulative(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape0(data, min_dims=1)
+    x = array(data, s, -1.5, 1.5)
+    zeros = data.draw(hnp.arrays(np.bool_, s))  # zeros test cumprod's exact gradient
+    if data.draw(st.booleans()):
+        x = np.where(zeros, 0.0, x)
+    return [x], {"axis": data.draw(st.integers(0, len(s) - 1))}
+
+
+def draw_prod(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape0(data)
+    x = array(data, s, -1.5, 1.5)
+    if data.draw(st.booleans()):
+        x = np.where(data.draw(hnp.arrays(np.bool_, s)), 0.0, x)
+    return [x], {"axis": axis_arg(data, len(s)), "keepdims": data.draw(st.booleans())}
+
+
+EINSUM_SPECS = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ii->", [(3, 3)]),
+    ("ii->i", [(3, 3)]),
+    ("iij->j", [(2, 2, 3)]),
+    ("ij->", [(2, 3)]),
+    ("ij->ji", [(2, 3)]),
+    ("i,i->", [(4,), (4,)]),
+    ("i,j->ij", [(2,), (3,)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("ij,ij->ij", [(2, 3), (2, 3)]),
+    ("ii,i->i", [(3, 3), (3,)]),
+    ("ijk,jl->ilk", [(2, 3, 2), (3, 2)]),
+    ("i,i,i->", [(3,), (3,), (3,)]),
+    ("ij,k->", [(2, 2), (3,)]),
+    ("a,->a", [(0,), ()]),
+]
+
+
+def draw_einsum(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    spec, shapes = data.draw(st.sampled_from(EINSUM_SPECS))
+    return [array(data, sh, -2, 2) for sh in shapes], {"subscripts": spec}
+
+
 CASES: dict[str, Case] = {
     "add": Case(binary((-2, 2), (-2, 2))),
     "mul": Case(binary((-2, 2), (-2, 2))),
@@ -265,6 +334,35 @@ CASES: dict[str, Case] = {
     "astype": Case(draw_astype),
     "binary_cross_entropy_with_logits": Case(draw_bce_logits),
     "binary_cross_entropy": Case(draw_bce),
+    "sin": Case(unary0(-3, 3)),
+    "cos": Case(unary0(-3, 3)),
+    "tan": Case(unary0(-1.2, 1.2)),
+    "arcsin": Case(unary0(-0.9, 0.9)),
+    "arccos": Case(unary0(-0.9, 0.9)),
+    "arctan": Case(unary0(-3, 3)),
+    "sinh": Case(unary0(-3, 3)),
+    "cosh": Case(unary0(-3, 3)),
+    "arcsinh": Case(unary0(-3, 3)),
+    "arctanh": Case(unary0(-0.9, 0.9)),
+    "log2": Case(unary0(0.1, 5)),
+    "log10": Case(unary0(0.1, 5)),
+    "log1p": Case(unary0(-0.9, 5)),
+    "exp2": Case(unary0(-3, 3)),
+    "expm1": Case(unary0(-3, 3)),
+    "erf": Case(unary0(-3, 3)),
+    "sign": Case(draw_steps),
+    "floor": Case(draw_steps),
+    "ceil": Case(draw_steps),
+    "round": Case(draw_steps),
+    "trunc": Case(draw_steps),
+    "mod": Case(draw_mod),
+    "floor_divide": Case(draw_mod),
+    "logaddexp": Case(binary((-3, 3), (-3, 3))),
+    "hypot": Case(binary((-2, 2), (0.5, 2), y_nonzero=True)),
+    "cumsum": Case(draw_cumulative),
+    "cumprod": Case(draw_cumulative),
+    "prod": Case(draw_prod),
+    "einsum": Case(draw_einsum),
 }
 
 
@@ -345,3 +443,26 @@ def test_second_derivative_matches_finite_differences(name: str, data: st.DataOb
         expected = numeric_gradient(f, x)
         got = np.zeros_like(x) if hvp is None else hvp.data
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=f"{name} input {i}")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@given(data=st.data())
+def test_float32_in_float32_out(name: str, data: st.DataObject) -> None:
+    """float32 inputs give float32 values and gradients, equal to float64's within float32 precision."""
+    op, case = REGISTRY[name], CASES[name]
+    arrays, attrs = case.draw(data)
+    arrays = [a.astype(np.float32) for a in arrays]
+    results = {}
+    for dt in (np.float32, np.float64):
+        if name == "astype":
+            attrs = {"dtype": np.dtype(dt)}
+        inputs = [Tensor(a.astype(dt), requires_grad=True) for a in arrays]
+        out = apply(op, *inputs, **attrs)
+        (out * weights(np.random.default_rng(0), out.shape).astype(dt)).sum().backward()
+        results[dt] = (out.data, [t.grad for t in inputs])
+    (out32, grads32), (out64, grads64) = results[np.float32], results[np.float64]
+    assert out32.dtype == np.float32, f"{name}: float32 in, {out32.dtype} out"
+    np.testing.assert_allclose(out32, out64, rtol=2e-5, atol=2e-5, err_msg=name)
+    for i, (g32, g64) in enumerate(zip(grads32, grads64)):
+        assert g32 is not None and g32.dtype == np.float32, f"{name} input {i}: gradient dtype"
+        np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-4, err_msg=f"{name} input {i}")

@@ -715,10 +715,19 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     return _reduce(ops.BCE(a, y, eps=float(np.finfo(a.dtype).eps)), reduction)
 
 
-def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, reduction: Reduction = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(
+    logits: ArrayLike,
+    targets: ArrayLike,
+    reduction: Reduction = "mean",
+    *,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+) -> Tensor:
     """Binary cross-entropy of ``sigmoid(logits)``, computed stably from the logits.
 
     Its gradient with respect to the logits is ``sigmoid(z) - y``: the course's ``dZ = A - Y``.
+    ``weight`` scales each element's loss and ``pos_weight`` the positive term, as PyTorch's
+    (see :func:`~tinygrad_ng.losses.bce_with_logits_full`).
 
     Shapes: ``logits`` and ``targets`` are the same shape, e.g. ``(1, m)``; the result is a
     scalar for ``"mean"`` and ``"sum"``, the logits' shape for ``"none"``.
@@ -728,6 +737,8 @@ def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, redu
     >>> Z.grad  # (sigmoid(Z) - Y) / m
     array([[-0.25      ,  0.44039854]])
     """
+    if weight is not None or pos_weight is not None:
+        return losses.bce_with_logits_full(logits, targets, reduction, weight, pos_weight)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     z = as_tensor(logits)
     if z.dtype.kind != "f":
@@ -737,16 +748,29 @@ def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, redu
     return _reduce(ops.BCE_WITH_LOGITS(z, y), reduction)
 
 
-def cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: int = 0, reduction: Reduction = "mean") -> Tensor:
+def cross_entropy(
+    logits: ArrayLike,
+    labels: ArrayLike,
+    axis: int = 0,
+    reduction: Reduction = "mean",
+    *,
+    weight: ArrayLike | None = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Softmax cross-entropy: classes along ``axis`` (0: samples are columns, as in the course).
 
     ``labels`` are either integer class indices (one per sample: the logits' shape without
-    ``axis``) or one-hot / probability targets of the logits' shape.
+    ``axis``) or one-hot / probability targets of the logits' shape. ``weight`` (one per class),
+    ``ignore_index`` and ``label_smoothing`` follow PyTorch's rules (see
+    :func:`~tinygrad_ng.losses.cross_entropy_full`).
 
     >>> logits = Tensor([[2.0, 0.0], [0.0, 2.0]])  # 2 classes x 2 samples
     >>> round(cross_entropy(logits, np.array([0, 1])).item(), 6)
     0.126928
     """
+    if weight is not None or ignore_index is not None or label_smoothing:
+        return losses.cross_entropy_full(logits, labels, axis, reduction, weight, ignore_index, label_smoothing)
     _check_reduction(reduction, "cross_entropy")
     z = as_tensor(logits)
     if z.dtype.kind != "f" or z.ndim == 0:
@@ -820,3 +844,16 @@ _UFUNCS = {
     np.equal: lambda x, y: compare(np.equal, x, y),
     np.not_equal: lambda x, y: compare(np.not_equal, x, y),
 }
+
+
+# The wider vocabulary (trigonometry, activations, reductions, movement, indexing, constructors,
+# more losses) lives in one module per family; its functions are re-exported here, except the
+# three that would shadow Python's builtins (round, any, all: use the methods or the modules).
+from . import _methods, constructors, losses, ops_math, ops_reduce, ops_shape  # noqa: E402
+
+for _module in (ops_math, ops_reduce, ops_shape, constructors, losses):
+    for _name in _module.__all__:
+        if _name not in ("round", "any", "all") and _name not in globals():
+            globals()[_name] = getattr(_module, _name)
+            __all__.append(_name)
+del _module, _name, _methods
