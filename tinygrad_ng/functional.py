@@ -673,7 +673,7 @@ def astype(x: ArrayLike, dtype: Any) -> Tensor:
 # --------------------------------------------------------------------------- losses
 def _targets(targets: ArrayLike, like: Tensor, name: str) -> Tensor:
     t = targets if isinstance(targets, Tensor) else _operand(targets, like.dtype)
-    if t.dtype.kind in "biu":
+    if t.dtype.kind in "biu" or (t.dtype != like.dtype and not isinstance(targets, Tensor)):  # constants: like's dtype
         t = constant(t._data.astype(like.dtype))
     if t.shape != like.shape:
         raise ShapeError(

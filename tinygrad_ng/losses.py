@@ -150,7 +150,7 @@ def cross_entropy_full(
     picked = take_along_axis(logp, np.expand_dims(lab, ax), ax).reshape(lab.shape)
     loss = -picked * ((1 - eps) * w)
     if eps:
-        smooth = -sum(logp * w_b, axis=ax) * (kept * (eps / n_classes))
+        smooth = -sum(logp * w_b, axis=ax) * (kept * (eps / n_classes)).astype(z.dtype)
         loss = loss + smooth
     if reduction == "mean":
         return _weighted_mean(loss, float(w.sum()))

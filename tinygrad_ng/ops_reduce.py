@@ -314,7 +314,7 @@ def logcumsumexp(x: ArrayLike, axis: int | None = None) -> Tensor:
     """
     x, a = _cumulative(x, axis, "logcumsumexp")
     n = x.shape[a]
-    if n == 0:
+    if x.size == 0:
         return x * 1.0
     last = moveaxis(x, a, -1)
     rows = reshape(last, last.shape[:-1] + (1, n))
