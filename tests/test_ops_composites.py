@@ -68,7 +68,7 @@ def unary(fn: Callable[[Tensor], Tensor], lo: float = -3, hi: float = 3, kinks: 
 
 
 def along(fn: Callable[..., Tensor], values: str = "any", min_side: int = 1) -> Any:
-    """``fn(x, axis)`` with a random axis; values "any", "distinct" (no ties) or "positive"."""
+    """``fn(x, axis)`` with a random axis; values "any" or "distinct" (no ties)."""
 
     def draw(data: st.DataObject) -> Built:
         s = shape(data, min_side=min_side)
@@ -274,7 +274,7 @@ def draw_gather(data: st.DataObject) -> Built:
 def draw_scatter(data: st.DataObject) -> Built:
     s = shape(data)
     a = data.draw(st.integers(0, len(s) - 1))
-    idx_shape = tuple(data.draw(st.integers(1, 3)) if d == a else data.draw(st.integers(1, n)) for d, n in enumerate(s))
+    idx_shape = tuple(data.draw(st.integers(1, 3 if d == a else n)) for d, n in enumerate(s))
     idx = np.asarray(data.draw(hnp.arrays(np.int64, idx_shape, elements=st.integers(0, s[a] - 1))))
     kind = data.draw(st.sampled_from(["scatter", "scatter_add"]))
     fn = ops_shape.scatter if kind == "scatter" else ops_shape.scatter_add
