@@ -594,3 +594,18 @@ BAD = [
 def test_bad_arguments_raise_the_librarys_errors(call, error, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=message):
         call()
+
+
+def test_op_table_page_is_current() -> None:
+    """docs/ops.md is what docs/make_op_table.py writes from the registry today."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("make_op_table", root / "docs" / "make_op_table.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    page = (root / "docs" / "ops.md").read_text(encoding="utf-8")
+    assert page == module.render(), "run python docs/make_op_table.py and commit docs/ops.md"
+    for name in tg.REGISTRY:
+        assert f"| `{name}` |" in page
