@@ -56,7 +56,7 @@ def _operand(x: ArrayLike, like: np.dtype | None) -> Tensor:
         if isinstance(x, _SCALARS) and not isinstance(x, np.generic):
             return constant(np.asarray(x, dtype=np.float64 if isinstance(x, float) else None))
         return constant(arr)
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) and not isinstance(x, np.ma.MaskedArray):  # masked: refused by _to_array
         if x.dtype.kind not in "biuf":
             raise DTypeError(f"unsupported operand dtype {x.dtype} {x.shape}")
         arr = x

@@ -154,9 +154,16 @@ def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np
     """
     if isinstance(data, Tensor):
         arr = data._data
+    elif isinstance(data, np.ma.MaskedArray):
+        raise DTypeError(
+            f"Tensor: cannot make a tensor from a masked array {data.shape} {data.dtype}: the mask would be "
+            "dropped and the masked-out values kept; pass data.filled(value) or data.compressed()"
+        )
     elif isinstance(data, np.ndarray):
         arr = data
     else:
+        if type(data) is list or type(data) is tuple:
+            _refuse_grad_tensors(data)
         try:
             arr = np.array(data)
         except ValueError as e:  # ragged nested lists
@@ -174,12 +181,35 @@ def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np
     return np.array(arr, copy=True)
 
 
+_PLAIN_NUMBERS = {float, int, bool, np.float64, np.float32, np.int64, np.bool_}
+
+
+def _refuse_grad_tensors(data: list[Any] | tuple[Any, ...]) -> None:
+    """Refuse nested lists holding a tensor that requires grad: a new tensor would cut its graph."""
+    stack = [data]
+    while stack:
+        items = stack.pop()
+        if set(map(type, items)) <= _PLAIN_NUMBERS:  # the common case, at C speed
+            continue
+        for item in items:
+            if type(item) is list or type(item) is tuple:
+                stack.append(item)
+            elif isinstance(item, Tensor) and item.requires_grad:
+                raise DTypeError(
+                    f"Tensor: the data holds a tensor {item.shape} {item.dtype} that requires grad; a new "
+                    "tensor is a leaf, so its graph would be cut here. Join tensors with tg.stack([...]) "
+                    "(recorded in the graph), or pass t.detach() for a constant copy"
+                )
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
     Args:
         data: an ndarray, a nested list, a Python or NumPy scalar, or another Tensor. The data
-            is copied. Python data becomes float64; an ndarray keeps its dtype.
+            is copied. Python data becomes float64; an ndarray keeps its dtype. A list holding
+            tensors that require grad is refused (use :func:`tinygrad_ng.stack`, which records
+            the graph), as is a masked array (its mask would be lost).
         requires_grad: whether backward should compute ``.grad`` for this tensor. Only
             floating-point tensors can require grad.
         dtype: convert the data to this dtype.
