@@ -75,9 +75,9 @@ def _shift_in_one(a: Any, axis: int) -> Any:
 
 def _cumprod_vjp(g: Any, out: Any, x: Any, axis: int) -> Any:
     # dx_k = L_k h_k with L_k = x_0 ... x_(k-1) and h_k = g_k + x_(k+1) h_(k+1): exact at zeros.
-    xa = ops._arr(x)
-    if not isinstance(g, Tensor) and np.all(xa != 0) and np.all(np.isfinite(out)):
-        return _reverse(np.cumsum(_reverse(g * out, axis), axis=axis), axis) / x  # no zero: divide
+    if not isinstance(g, Tensor) and np.all(np.abs(out) >= np.finfo(out.dtype).tiny) and np.isfinite(out).all():
+        # every running product is a normal number (so no x is 0): dx_k = sum_(i >= k) g_i out_i / x_k
+        return _reverse(np.cumsum(_reverse(g * out, axis), axis=axis), axis) / x
     n = x.shape[axis]
     if n == 0:
         return g * 0
