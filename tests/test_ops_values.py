@@ -609,3 +609,12 @@ def test_op_table_page_is_current() -> None:
     assert page == module.render(), "run python docs/make_op_table.py and commit docs/ops.md"
     for name in tg.REGISTRY:
         assert f"| `{name}` |" in page
+
+
+def test_numpy_ufuncs_dispatch_to_the_ops() -> None:
+    x = Tensor([0.5, 2.0], requires_grad=True)
+    y = np.sin(x) + np.hypot(np.array([3.0, 3.0]), x) + np.remainder(x, 1.5)
+    y.sum().backward()
+    np.testing.assert_allclose(y.data, np.sin([0.5, 2.0]) + np.hypot(3.0, [0.5, 2.0]) + np.remainder([0.5, 2.0], 1.5))
+    np.testing.assert_allclose(x.grad, np.cos([0.5, 2.0]) + np.array([0.5, 2.0]) / np.hypot(3.0, [0.5, 2.0]) + 1)
+    assert np.isfinite(x).dtype == np.bool_ and isinstance(np.less(x, 1.0), Tensor)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import constructors, losses, ops_math, ops_reduce, ops_shape
+import numpy as np
+
+from . import constructors, functional, losses, ops_math, ops_reduce, ops_shape
 from .tensor import Tensor
 
 METHODS = {
@@ -53,6 +55,17 @@ def _bind() -> None:
     }
     for name, fn in operators.items():
         setattr(Tensor, name, fn)
+    # np.sin(t), np.hypot(a, t)... dispatch to these ops (Tensor.__array_ufunc__ reads this table)
+    ufuncs = (
+        "sin cos tan arcsin arccos arctan sinh cosh arcsinh arctanh log2 log10 log1p exp2 expm1 sign floor "
+        "ceil trunc logaddexp hypot isnan isinf isfinite less less_equal greater greater_equal equal "
+        "not_equal logical_and logical_or logical_xor logical_not floor_divide"
+    )
+    for name in ufuncs.split():
+        functional._UFUNCS.setdefault(getattr(np, name), getattr(ops_math, name))
+    functional._UFUNCS.setdefault(np.remainder, ops_math.mod)
+    functional._UFUNCS.setdefault(np.square, ops_math.square)
+    functional._UFUNCS.setdefault(np.reciprocal, ops_math.reciprocal)
 
 
 _bind()
