@@ -618,3 +618,15 @@ def test_numpy_ufuncs_dispatch_to_the_ops() -> None:
     np.testing.assert_allclose(y.data, np.sin([0.5, 2.0]) + np.hypot(3.0, [0.5, 2.0]) + np.remainder([0.5, 2.0], 1.5))
     np.testing.assert_allclose(x.grad, np.cos([0.5, 2.0]) + np.array([0.5, 2.0]) / np.hypot(3.0, [0.5, 2.0]) + 1)
     assert np.isfinite(x).dtype == np.bool_ and isinstance(np.less(x, 1.0), Tensor)
+    assert not np.floor(x).requires_grad and x.floor().requires_grad  # a constant; the op has gradient 0
+
+
+def test_numpy_functions_on_tensors_record_the_ops() -> None:
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = np.prod(x, axis=1).sum() + np.einsum("ii->", x) + np.pad(x, 1, mode="reflect").sum() + np.var(x, ddof=1)
+    assert isinstance(y, Tensor)
+    y.backward()
+    expected = np.array([[2.0, 1.0], [4.0, 3.0]]) + np.eye(2) + np.array([[4.0, 4.0], [4.0, 4.0]])
+    expected += 2 * (x.data - x.data.mean()) / 3
+    np.testing.assert_allclose(x.grad, expected)
+    np.testing.assert_array_equal(np.sort(Tensor([3.0, 1.0])).data, [1.0, 3.0])

@@ -8,6 +8,13 @@ dtype rules, as NumPy's but without silent upcasts: a Python or NumPy scalar and
 boolean operand, however it is given (a tensor, an ndarray or a Python list), take the floating
 tensor's dtype (``float32 * 2.0`` and ``float32 * [1, 0]`` are float32); two floating operands
 of different precision promote as NumPy does (a Python list of floats is float64).
+
+NumPy functions called on tensors dispatch here (NumPy's ``__array_ufunc__`` and
+``__array_function__`` protocols): ``np.exp(t)``, ``np.sum(t, axis=0)``, ``np.concatenate([t, u])``,
+``np.where(mask, t, 0)``, ``np.dot``, ``np.clip``, ``np.reshape``... record the matching op; those
+whose result carries no gradient (``np.allclose``, ``np.argmax``, ``np.shape``, ``np.isfinite``,
+``np.sign``...) compute on the values; any other raises :class:`DTypeError` rather than return a
+plain array that would silently cut the graph (call it on ``t.data`` for a constant).
 """
 
 from __future__ import annotations
@@ -394,12 +401,26 @@ def compare(fn: np.ufunc, x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> compare(np.greater, Tensor([1.0, 3.0]), 2.0)
     Tensor([False,  True], shape=(2,), dtype=bool)
     """
-    a = x._data if isinstance(x, Tensor) else np.asarray(x)
-    b = y._data if isinstance(y, Tensor) else np.asarray(y)
+    a, b = _comparand(x, fn), _comparand(y, fn)
     try:
         return constant(fn(a, b))
     except ValueError as e:
         raise ShapeError(f"{fn.__name__}: {e} (operands {shape_str(a, b)})") from None
+
+
+def _comparand(x: ArrayLike, fn: np.ufunc) -> np.ndarray:
+    """An operand of a comparison as a numeric array, or a ShapeError (ragged) or DTypeError (not numbers)."""
+    if isinstance(x, Tensor):
+        return x._data
+    try:
+        a = np.asarray(x)
+    except ValueError as e:  # ragged nested lists
+        raise ShapeError(f"{fn.__name__}: cannot compare a tensor with a ragged {type(x).__name__}: {e}") from None
+    if a.dtype.kind not in "biuf":
+        raise DTypeError(
+            f"{fn.__name__}: cannot compare a tensor with {type(x).__name__} {x!r:.60}; compare with numbers"
+        )
+    return a
 
 
 # --------------------------------------------------------------------------- reductions
@@ -837,6 +858,183 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: Reduction = "mean") 
     return _reduce((p - t) ** 2, reduction)
 
 
+# --------------------------------------------------------------------------- NumPy on tensors
+# np.f(tensor) dispatches here (Tensor.__array_ufunc__ and __array_function__): a NumPy function
+# that tinygrad_ng has an op for records that op; one whose result carries no gradient (a
+# comparison, a predicate, an index) computes on the values; any other is refused, since its
+# plain-array result would silently cut the graph.
+def _no_extras(name: str, **kwargs: Any) -> None:
+    """Refuse NumPy keywords a tensor op cannot honour (``out=``, ``dtype=``, ``where=``, ``initial=``)."""
+    for key, value in kwargs.items():
+        if value is not None and not (key == "where" and value is True):
+            why = " (tensors are never written in place)" if key == "out" else ""
+            raise ArgumentError(f"np.{name}: {key}= is not supported on a Tensor{why}; call the tinygrad_ng function")
+
+
+def _np_sum(a: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Tensor:
+    _no_extras("sum", dtype=dtype, out=out, **kw)
+    return sum(a, axis, keepdims)
+
+
+def _np_mean(
+    a: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any
+) -> Tensor:
+    _no_extras("mean", dtype=dtype, out=out, **kw)
+    return mean(a, axis, keepdims)
+
+
+def _np_max(a: Any, axis: Axis = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Tensor:
+    _no_extras("max", out=out, **kw)
+    return max(a, axis, keepdims)
+
+
+def _np_min(a: Any, axis: Axis = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Tensor:
+    _no_extras("min", out=out, **kw)
+    return min(a, axis, keepdims)
+
+
+def _np_concatenate(arrays: Any, axis: int | None = 0, out: Any = None, **kw: Any) -> Tensor:
+    _no_extras("concatenate", out=out, **kw)
+    ts = _tensor_list(arrays, "concatenate")
+    return concatenate([flatten(t) for t in ts], 0) if axis is None else concatenate(ts, axis)
+
+
+def _np_stack(arrays: Any, axis: int = 0, out: Any = None, **kw: Any) -> Tensor:
+    _no_extras("stack", out=out, **kw)
+    return stack(arrays, axis)
+
+
+def _np_where(condition: Any, *xy: Any) -> Any:
+    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if not xy:  # np.where(cond) is np.nonzero(cond): indices, which carry no gradient
+        return np.nonzero(c)
+    if len(xy) != 2:
+        raise ArgumentError("np.where: give either a condition alone or a condition, x and y")
+    return where(c.astype(bool), *xy)
+
+
+def _np_dot(a: Any, b: Any, out: Any = None) -> Tensor:
+    _no_extras("dot", out=out)
+    x, y = as_tensor(a), as_tensor(b)
+    if x.ndim == 0 or y.ndim == 0:
+        return mul(x, y)
+    if x.ndim > 2 or y.ndim > 2:
+        raise ShapeError(
+            f"np.dot of {x.shape} and {y.shape}: only 1-D and 2-D operands are supported on tensors; "
+            "use matmul (@), which broadcasts the batch dimensions"
+        )
+    return matmul(x, y)
+
+
+def _np_reshape(a: Any, shape: Any = None, order: str = "C", **kw: Any) -> Tensor:
+    shape = kw.pop("newshape", shape)
+    _no_extras("reshape", order=None if order == "C" else order, **kw)
+    return reshape(a, shape)
+
+
+def _np_clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kw: Any) -> Tensor:
+    low, high = kw.pop("min", a_min), kw.pop("max", a_max)
+    _no_extras("clip", out=out, **kw)
+    if all(b is None or isinstance(b, (int, float, np.integer, np.floating)) for b in (low, high)):
+        return clip(a, low, high)
+    x = as_tensor(a)  # array bounds: clip is max(min(x, high), low)
+    x = x if high is None else minimum(x, high)
+    return x if low is None else maximum(x, low)
+
+
+def _on_values(func: Any) -> Any:
+    """``func`` run on the tensors' values: for NumPy functions whose result carries no gradient."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return func(*_values(args), **dict(zip(kwargs, _values(tuple(kwargs.values())))))
+
+    return call
+
+
+def _values(items: tuple[Any, ...]) -> list[Any]:
+    """The items with every Tensor (also inside lists and tuples) replaced by its array."""
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, Tensor):
+            item = item._data
+        elif isinstance(item, (list, tuple)):
+            item = type(item)(_values(tuple(item)))
+        out.append(item)
+    return out
+
+
+_FUNCTIONS: dict[Any, Any] = {
+    np.sum: _np_sum,
+    np.mean: _np_mean,
+    np.max: _np_max,
+    np.amax: _np_max,
+    np.min: _np_min,
+    np.amin: _np_min,
+    np.concatenate: _np_concatenate,
+    np.stack: _np_stack,
+    np.where: _np_where,
+    np.dot: _np_dot,
+    np.reshape: _np_reshape,
+    np.ravel: lambda a, order="C": _np_reshape(a, (-1,), order),
+    np.transpose: lambda a, axes=None: transpose(a, axes),
+    np.squeeze: lambda a, axis=None: squeeze(a, axis),
+    np.expand_dims: lambda a, axis: expand_dims(a, axis),
+    np.broadcast_to: lambda array, shape, subok=False: broadcast_to(array, shape),
+    np.clip: _np_clip,
+    **{
+        f: _on_values(f)
+        for f in (
+            np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal, np.array_equiv,
+            np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.any,
+            np.all, np.result_type, np.can_cast, np.may_share_memory, np.shares_memory,
+            np.iscomplexobj, np.isrealobj,
+        )
+    },
+}  # fmt: skip
+
+
+def array_function(func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``func(*args, **kwargs)`` for a NumPy function called on tensors (``Tensor.__array_function__``).
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = np.sum(np.concatenate([x, x * 3]))  # records concatenate and sum
+    >>> y.backward()
+    >>> x.grad
+    array([4., 4.])
+    """
+    fn = _FUNCTIONS.get(func)
+    if fn is None:
+        name = f"{getattr(func, '__module__', 'numpy')}.{getattr(func, '__name__', func)}".replace("numpy.", "np.")
+        raise DTypeError(
+            f"{name} is not supported on Tensor: tinygrad_ng has no op for it, so its result would not be "
+            f"differentiable; compose it from tinygrad_ng ops, or call it on t.data for a constant result"
+        )
+    if not all(issubclass(t, (Tensor, np.ndarray)) for t in types):
+        return NotImplemented  # another array library's type: let it answer
+    return fn(*args, **kwargs)
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``ufunc(*inputs)`` for a NumPy ufunc called on tensors (``Tensor.__array_ufunc__``).
+
+    >>> np.exp(Tensor([0.0]))  # records exp
+    Tensor([1.], shape=(1,), dtype=float64)
+    >>> np.isfinite(Tensor([1.0, np.inf]))  # no gradient: a constant boolean tensor
+    Tensor([ True, False], shape=(2,), dtype=bool)
+    """
+    if method == "__call__" and not kwargs:
+        fn = _UFUNCS.get(ufunc)
+        if fn is not None:
+            return fn(*inputs)
+        if ufunc in _CONSTANT_UFUNCS:
+            return constant(ufunc(*_values(inputs)))
+    extra = f" with {', '.join(f'{k}=' for k in kwargs)}" if kwargs else ""
+    raise DTypeError(
+        f"NumPy {ufunc.__name__}.{method}{extra} is not supported on Tensor; "
+        "use the tinygrad_ng op, or call it on t.data for a constant result"
+    )
+
+
 _UFUNCS = {
     np.add: add,
     np.subtract: sub,
@@ -858,7 +1056,16 @@ _UFUNCS = {
     np.greater_equal: lambda x, y: compare(np.greater_equal, x, y),
     np.equal: lambda x, y: compare(np.equal, x, y),
     np.not_equal: lambda x, y: compare(np.not_equal, x, y),
+    np.square: lambda x: pow(x, 2),
+    np.reciprocal: lambda x: div(1.0, x),
+    np.positive: lambda x: x,
 }
+# Ufuncs whose result has no gradient (booleans) or a zero one wherever it has one (steps):
+# their values as a constant tensor are the right answer for autograd too.
+_CONSTANT_UFUNCS = {
+    np.isfinite, np.isnan, np.isinf, np.signbit, np.sign, np.floor, np.ceil, np.trunc, np.rint,
+    np.logical_not, np.logical_and, np.logical_or, np.logical_xor,
+}  # fmt: skip
 
 
 # The wider vocabulary (trigonometry, activations, reductions, movement, indexing, constructors,

@@ -10,7 +10,9 @@ path, for graph drawings). Leaves and constants have ``_ctx = None``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import math
 import numbers
 import operator
 import threading
@@ -22,7 +24,7 @@ import numpy as np
 
 from ._anomaly import anomaly_in_forward, where_created
 from ._inplace import Family, LockedArray, Savers, add_saver, lock_owner, share_array
-from .errors import DTypeError, ShapeError, TensorIndexError, TinygradError, shape_str
+from .errors import AllocationError, DTypeError, ShapeError, TensorIndexError, TinygradError, shape_str
 
 if TYPE_CHECKING:
     from .ops import Op
@@ -272,7 +274,9 @@ class Tensor:
         Tensor([[0.],
                 [0.]], shape=(2, 1), dtype=float64, requires_grad=True, name='b1')
         """
-        return cls(np.zeros(_size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
+        shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
+        with _allocating("Tensor.zeros", shape, dtype):
+            return cls(np.zeros(shape, dtype), requires_grad, name=name)
 
     @classmethod
     def ones(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -281,7 +285,9 @@ class Tensor:
         >>> Tensor.ones(2, 3).shape
         (2, 3)
         """
-        return cls(np.ones(_size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
+        shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
+        with _allocating("Tensor.ones", shape, dtype):
+            return cls(np.ones(shape, dtype), requires_grad, name=name)
 
     @classmethod
     def randn(
@@ -302,8 +308,9 @@ class Tensor:
         (2, 2)
         """
         rng = _rng(seed)
-        arr = rng.standard_normal(_size_arg(shape))
-        return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
+        shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
+        with _allocating("Tensor.randn", shape, dtype):
+            return cls(np.asarray(rng.standard_normal(shape), dtype=dtype), requires_grad, name=name)
 
     @classmethod
     def uniform(
@@ -323,8 +330,9 @@ class Tensor:
         ((3, 4), True)
         """
         rng = _rng(seed)
-        arr = rng.uniform(low, high, _size_arg(shape))
-        return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
+        shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
+        with _allocating("Tensor.uniform", shape, dtype):
+            return cls(np.asarray(rng.uniform(low, high, shape), dtype=dtype), requires_grad, name=name)
 
     # ----------------------------------------------------------------- attributes
     @property
@@ -673,14 +681,12 @@ class Tensor:
         return _F.compare(np.not_equal, self, other)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """Let ``ndarray + Tensor`` and ``np.exp(t)`` dispatch to tinygrad_ng's ops."""
-        fn = _F._UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
-        if fn is None:
-            raise DTypeError(
-                f"NumPy {ufunc.__name__}.{method} is not supported on Tensor; "
-                "use the tinygrad_ng op, or call it on t.data for a constant result"
-            )
-        return fn(*inputs)
+        """Let ``ndarray + Tensor`` and ``np.exp(t)`` dispatch to tinygrad_ng's ops (see ``array_ufunc``)."""
+        return _F.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """Let ``np.sum(t)``, ``np.concatenate([t, u])``... record tinygrad_ng's ops, or refuse clearly."""
+        return _F.array_function(func, types, args, kwargs)
 
     # ----------------------------------------------------------------- methods (delegate)
     def exp(self) -> Tensor:
@@ -904,6 +910,23 @@ def _size_arg(shape: tuple[Any, ...]) -> Shape:
     if any(n < 0 for n in out):
         raise ShapeError(f"a shape cannot have negative sizes, got {out}")
     return out
+
+
+@contextlib.contextmanager
+def _allocating(where: str, shape: Shape, dtype: np.dtype) -> Iterator[None]:
+    """Turn NumPy's bare MemoryError into an AllocationError naming ``where``, the shape and the bytes."""
+    try:
+        yield
+    except MemoryError:
+        n = math.prod(shape) * dtype.itemsize
+        size, unit = float(n), "bytes"
+        for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):  # noqa: B007 (the last unit is kept)
+            if size < 1024:
+                break
+            size /= 1024
+        raise AllocationError(
+            f"{where}: shape {shape} {dtype} needs {size:.1f} {unit} ({n:,} bytes), more memory than is available"
+        ) from None
 
 
 def _rng(seed: int | np.random.Generator | np.random.RandomState | None) -> Any:
