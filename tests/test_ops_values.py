@@ -630,3 +630,11 @@ def test_numpy_functions_on_tensors_record_the_ops() -> None:
     expected += 2 * (x.data - x.data.mean()) / 3
     np.testing.assert_allclose(x.grad, expected)
     np.testing.assert_array_equal(np.sort(Tensor([3.0, 1.0])).data, [1.0, 3.0])
+
+
+def test_squeeze_strict_and_pytorch_style() -> None:
+    x = Tensor.zeros(1, 3, 1)
+    assert F.squeeze(x, (0, 1), strict=False).shape == (3, 1)  # axis 1 has length 3: kept
+    assert x.squeeze(2, strict=False).shape == (1, 3)
+    with pytest.raises(ShapeError, match="squeeze: axis 1 of shape"):
+        F.squeeze(x, 1)

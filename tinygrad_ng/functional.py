@@ -587,18 +587,23 @@ def expand_dims(x: ArrayLike, axis: int) -> Tensor:
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
-def squeeze(x: ArrayLike, axis: Axis = None) -> Tensor:
+def squeeze(x: ArrayLike, axis: Axis = None, *, strict: bool = True) -> Tensor:
     """Remove axes of length 1: all of them, or those in ``axis`` (which must have length 1).
+
+    With ``strict=False`` a named axis whose length is not 1 is kept instead (PyTorch's
+    ``squeeze(dim)``, a no-op then).
 
     Shapes: ``x``'s shape without the removed 1s.
 
     >>> squeeze(Tensor.zeros(1, 3, 1)).shape
     (3,)
+    >>> squeeze(Tensor.zeros(2, 3), 0, strict=False).shape
+    (2, 3)
     """
     x = as_tensor(x)
     axes = _norm_axis(axis, x.ndim, "squeeze")
-    if axes is None:
-        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    if axes is None or not strict:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1 and (axes is None or i in axes))
     for a in axes:
         if x.shape[a] != 1:
             raise ShapeError(f"squeeze: axis {a} of shape {x.shape} has length {x.shape[a]}, not 1")

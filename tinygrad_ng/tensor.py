@@ -867,13 +867,13 @@ class Tensor:
         """
         return _F.expand_dims(self, axis)
 
-    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
-        """Remove axes of length 1 (all of them, or those named).
+    def squeeze(self, axis: int | Sequence[int] | None = None, *, strict: bool = True) -> Tensor:
+        """Remove axes of length 1 (all of them, or those named; ``strict=False`` keeps named longer ones).
 
-        >>> Tensor.zeros(1, 3).squeeze().shape
-        (3,)
+        >>> Tensor.zeros(1, 3).squeeze().shape, Tensor.zeros(1, 3).squeeze(1, strict=False).shape
+        ((3,), (1, 3))
         """
-        return _F.squeeze(self, axis)
+        return _F.squeeze(self, axis, strict=strict)
 
     def broadcast_to(self, *shape: Any) -> Tensor:
         """Broadcast to ``shape`` as NumPy does.
