@@ -447,8 +447,8 @@ COMPOSITES: dict[str, Any] = {
     "embedding": draw_embedding,
     "einsum": draw_einsum,
     "nll_loss": draw_nll,
-    "cross_entropy_full": draw_cross_entropy,
-    "bce_with_logits_full": draw_bce_logits,
+    "cross_entropy": draw_cross_entropy,
+    "binary_cross_entropy_with_logits": draw_bce_logits,
     "l1_loss": draw_regression(losses.l1_loss),
     "smooth_l1_loss": draw_regression(losses.smooth_l1_loss, kink=1.0),
     "huber_loss": draw_regression(losses.huber_loss, kink=1.0),
@@ -486,7 +486,7 @@ def _public() -> set[str]:
     names = set()
     for module in (ops_math, ops_reduce, ops_shape, losses, constructors):
         names |= set(module.__all__)
-    return names | {"cross_entropy_full", "bce_with_logits_full"}
+    return names
 
 
 def test_every_function_has_a_test_domain() -> None:

@@ -10,7 +10,7 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 (1, 2)
 """
 
-from . import data, functional, nn, optim, train
+from . import _methods, constructors, data, functional, losses, nn, ops_math, ops_reduce, ops_shape, optim, train
 from .autograd import detect_anomaly, grad
 from .custom import CustomOp, custom_op
 from .errors import (
@@ -88,3 +88,12 @@ __all__ = [
     "data",
     "train",
 ]
+
+# The wider vocabulary, one module per family (each op defined once there), at the top level:
+# tg.sin, tg.einsum, tg.arange, tg.nll_loss... (tg.round, tg.any and tg.all included).
+for _module in (ops_math, ops_reduce, ops_shape, constructors, losses):
+    for _name in _module.__all__:
+        if _name not in globals():
+            globals()[_name] = getattr(_module, _name)
+            __all__.append(_name)
+del _module, _name, _methods

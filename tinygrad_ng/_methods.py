@@ -1,7 +1,7 @@
-"""Bind the ops of the family modules to ``Tensor`` as methods and operators.
+"""Bind PyTorch's spellings, the operators ``% // & | ^ ~`` and NumPy's dispatch to the family modules' ops.
 
-Each method is the module-level function itself (its first argument is the tensor), so it is
-written and documented once.
+The methods themselves are bound where each op is defined (``@tensor_method``); these are the
+aliases and the tables that ``Tensor.__array_ufunc__`` and ``__array_function__`` read.
 """
 
 from __future__ import annotations
@@ -10,36 +10,18 @@ from typing import Any
 
 import numpy as np
 
-from . import constructors, functional, losses, ops_math, ops_reduce, ops_shape
+from . import functional, ops_math, ops_reduce, ops_shape
 from .tensor import Tensor
-
-METHODS = {
-    ops_math: (
-        "sin cos tan arcsin arccos arctan sinh cosh arcsinh arctanh asin acos atan asinh atanh "
-        "log2 log10 log1p exp2 expm1 erf square reciprocal rsqrt sign floor ceil round trunc "
-        "mod remainder floor_divide lerp logaddexp hypot isnan isinf isfinite isclose "
-        "logical_and logical_or logical_xor logical_not clamp "
-        "softplus gelu silu mish elu selu celu relu6 hardtanh hardsigmoid hardswish logsigmoid softsign softmin"
-    ),
-    ops_reduce: (
-        "prod var std argmax argmin max_and_argmax min_and_argmin any all cumsum cumprod logcumsumexp "
-        "sort argsort topk median norm amax amin"
-    ),
-    ops_shape: (
-        "pad flip roll repeat repeat_interleave tile split array_split chunk tril triu diagonal trace "
-        "swapaxes moveaxis permute unflatten take_along_axis gather take index_select scatter scatter_add "
-        "index_add masked_fill masked_select nonzero argwhere unsqueeze"
-    ),
-}
 
 
 def _bind() -> None:
-    for module, names in METHODS.items():
-        for name in names.split():
-            if name in vars(Tensor):
-                raise RuntimeError(f"Tensor.{name} is already defined")
-            setattr(Tensor, name, getattr(module, name))
-    Tensor.view = Tensor.reshape  # type: ignore[attr-defined]
+    aliases = {
+        "asin": ops_math.arcsin, "acos": ops_math.arccos, "atan": ops_math.arctan, "asinh": ops_math.arcsinh,
+        "atanh": ops_math.arctanh, "remainder": ops_math.mod, "clamp": functional.clip,
+        "repeat_interleave": ops_shape.repeat, "unsqueeze": functional.expand_dims, "view": Tensor.reshape,
+    }  # fmt: skip
+    for name, fn in aliases.items():
+        setattr(Tensor, name, fn)
     operators: dict[str, Any] = {
         "__mod__": ops_math.mod,
         "__rmod__": lambda self, other: ops_math.mod(other, self),
@@ -96,4 +78,3 @@ def _bind() -> None:
 
 
 _bind()
-_ = (constructors, losses)

@@ -3,7 +3,8 @@
 Floating results are float64 unless ``dtype`` says otherwise (``arange`` of ints is int64, as
 NumPy's). Random constructors take ``generator``: a NumPy ``Generator``, a ``RandomState``, an
 int seed (NumPy's legacy generator, so ``randn(2, 3, generator=1)`` equals
-``np.random.seed(1); np.random.randn(2, 3)``) or None (fresh entropy).
+``np.random.seed(1); np.random.randn(2, 3)``) or None (NumPy's global generator, as
+``np.random.seed`` sets it).
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from ._random import Seed
+from ._random import generator as _generator
 from .errors import ArgumentError, DTypeError
 from .functional import _check_number
-from .tensor import ArrayLike, Tensor, _as_dtype, _rng, _size_arg
+from .tensor import ArrayLike, Tensor, _as_dtype, _size_arg
 
 __all__ = [
     "tensor", "arange", "linspace", "eye", "full", "zeros", "ones",
     "zeros_like", "ones_like", "full_like", "rand", "randn",
 ]  # fmt: skip
-
-Seed = int | np.random.Generator | np.random.RandomState | None
 
 
 def _dtype(dtype: Any, default: Any, name: str) -> np.dtype:
@@ -173,7 +174,7 @@ def rand(*shape: Any, generator: Seed = None, dtype: Any = None, requires_grad: 
     >>> bool((a.data == b.data).all())
     True
     """
-    rng, size = _rng(generator), _size_arg(shape)
+    rng, size = _generator(generator, "rand"), _size_arg(shape)
     arr = rng.random(size) if isinstance(rng, np.random.Generator) else rng.random_sample(size)
     return _make(np.asarray(arr, dtype=_random_dtype(dtype, "rand")), requires_grad)
 
@@ -185,5 +186,5 @@ def randn(*shape: Any, generator: Seed = None, dtype: Any = None, requires_grad:
     >>> bool((randn(2, 2, generator=3).data == np.random.randn(2, 2)).all())
     True
     """
-    arr = _rng(generator).standard_normal(_size_arg(shape))
+    arr = _generator(generator, "randn").standard_normal(_size_arg(shape))
     return _make(np.asarray(arr, dtype=_random_dtype(dtype, "randn")), requires_grad)

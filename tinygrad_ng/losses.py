@@ -8,21 +8,21 @@ rows and samples are columns, as in the course; PyTorch's ``(N, C)`` layout is `
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
+from .errors import ArgumentError, DTypeError, ShapeError
 from .functional import (
     Reduction,
     _check_number,
     _check_reduction,
+    _class_weights,
+    _labels,
     _one_axis,
     _reduce,
     _targets,
+    _weighted_mean,
     abs,
     as_tensor,
-    log_softmax,
     relu,
     sum,
     where,
@@ -35,42 +35,6 @@ __all__ = [
     "nll_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "hinge_loss",
     "margin_ranking_loss", "soft_margin_loss",
 ]  # fmt: skip
-
-
-def _class_weights(weight: ArrayLike | None, n_classes: int, dtype: np.dtype, name: str) -> np.ndarray:
-    if weight is None:
-        return np.ones(n_classes, dtype)
-    w = weight._data if isinstance(weight, Tensor) else np.asarray(weight, dtype=dtype)
-    if w.shape != (n_classes,):
-        raise ShapeError(f"{name}: weight must have one entry per class, shape ({n_classes},), got {w.shape}")
-    return w.astype(dtype)
-
-
-def _labels(
-    labels: ArrayLike, z: Tensor, ax: int, ignore_index: int | None, name: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Integer labels checked against the logits; returns them (ignored ones set to 0) and the kept mask."""
-    lab = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
-    if lab.dtype.kind not in "iu":
-        raise DTypeError(f"{name}: labels must be integer class indices, got dtype {lab.dtype} {lab.shape}")
-    sample_shape = z.shape[:ax] + z.shape[ax + 1 :]
-    if lab.shape != sample_shape:
-        raise ShapeError(
-            f"{name}: labels of shape {lab.shape} do not fit {z.shape} with classes on axis {ax}: "
-            f"expected {sample_shape}"
-        )
-    kept = np.ones(lab.shape, bool) if ignore_index is None else lab != ignore_index
-    n = z.shape[ax]
-    if kept.any() and (lab[kept].min() < 0 or lab[kept].max() >= n):
-        raise TensorIndexError(
-            f"{name}: labels must be class indices in [0, {n}), got values in [{lab[kept].min()}, {lab[kept].max()}]"
-        )
-    return np.where(kept, lab, 0), kept
-
-
-def _weighted_mean(loss: Tensor, total: float) -> Tensor:
-    # A batch whose every sample is ignored has loss 0 and gradient 0 (PyTorch gives NaN).
-    return sum(loss) / total if total else sum(loss) * 0.0
 
 
 def nll_loss(
@@ -102,101 +66,6 @@ def nll_loss(
     if reduction == "mean":
         return _weighted_mean(loss, float(w.sum()))
     return _reduce(loss, reduction)
-
-
-def cross_entropy_full(
-    logits: ArrayLike,
-    labels: ArrayLike,
-    axis: int,
-    reduction: Reduction,
-    weight: ArrayLike | None,
-    ignore_index: int | None,
-    label_smoothing: float,
-) -> Tensor:
-    """Softmax cross-entropy with class ``weight``, ``ignore_index`` and ``label_smoothing`` (PyTorch's rules).
-
-    With smoothing ``e`` over ``C`` classes the target is ``(1 - e) * one_hot + e / C``. For
-    integer labels ``"mean"`` divides by the summed weights of the kept samples; for
-    probability targets it divides by the number of samples. This is what
-    :func:`~tinygrad_ng.functional.cross_entropy` runs when one of these options is given.
-
-    >>> z = Tensor([[2.0, 0.0], [0.0, 2.0]])
-    >>> round(cross_entropy_full(z, np.array([0, 1]), 0, "mean", None, None, 0.1).item(), 6)
-    0.226928
-    """
-    _check_reduction(reduction, "cross_entropy")
-    _check_number(label_smoothing, "cross_entropy", "label_smoothing")
-    if not 0 <= label_smoothing <= 1:
-        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    z = as_tensor(logits)
-    if z.dtype.kind != "f" or z.ndim == 0:
-        raise ShapeError(f"cross_entropy: logits must be a floating tensor with a class axis, got {z.shape} {z.dtype}")
-    ax = _one_axis(axis, z.ndim, "cross_entropy")
-    n_classes = z.shape[ax]
-    w_class = _class_weights(weight, n_classes, z.dtype, "cross_entropy")
-    logp = log_softmax(z, ax)
-    lab_arr = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
-    w_shape = [1] * z.ndim
-    w_shape[ax] = n_classes
-    w_b = w_class.reshape(w_shape)
-    eps = float(label_smoothing)
-    if lab_arr.dtype.kind == "f" and lab_arr.shape == z.shape:  # probability targets
-        if ignore_index is not None:
-            raise ArgumentError("cross_entropy: ignore_index needs integer labels, not probability targets")
-        target = lab_arr.astype(z.dtype) * (1 - eps) + eps / n_classes
-        return _reduce(-sum(logp * (target * w_b), axis=ax), reduction)
-    lab, kept = _labels(labels, z, ax, ignore_index, "cross_entropy")
-    w = w_class[lab] * kept
-    picked = take_along_axis(logp, np.expand_dims(lab, ax), ax).reshape(lab.shape)
-    loss = -picked * ((1 - eps) * w)
-    if eps:
-        smooth = -sum(logp * w_b, axis=ax) * (kept * (eps / n_classes)).astype(z.dtype)
-        loss = loss + smooth
-    if reduction == "mean":
-        return _weighted_mean(loss, float(w.sum()))
-    return _reduce(loss, reduction)
-
-
-def bce_with_logits_full(
-    logits: ArrayLike,
-    targets: ArrayLike,
-    reduction: Reduction,
-    weight: ArrayLike | None,
-    pos_weight: ArrayLike | None,
-) -> Tensor:
-    """``-w [p y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]``, stable for any z (PyTorch's rule).
-
-    ``pos_weight`` ``p`` weighs the positive term (broadcast along the last axis in PyTorch's
-    layout; any broadcastable shape here), ``weight`` ``w`` each element. This is what
-    :func:`~tinygrad_ng.functional.binary_cross_entropy_with_logits` runs when one is given.
-
-    >>> round(bce_with_logits_full(Tensor([0.0]), [1.0], "mean", None, 3.0).item(), 6)  # 3 log 2
-    2.079442
-    """
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    z = as_tensor(logits)
-    if z.dtype.kind != "f":
-        raise DTypeError(f"binary_cross_entropy_with_logits: logits must be floating point, got {z.dtype}")
-    y = _targets(targets, z, "binary_cross_entropy_with_logits")
-    softplus_neg = logaddexp(-z, 0.0)  # -log sigmoid(z)
-    softplus_pos = logaddexp(z, 0.0)  # -log(1 - sigmoid(z))
-    p = 1.0 if pos_weight is None else _broadcast_constant(pos_weight, z, "pos_weight")
-    loss = y * p * softplus_neg + (1 - y) * softplus_pos
-    if weight is not None:
-        loss = loss * _broadcast_constant(weight, z, "weight")
-    return _reduce(loss, reduction)
-
-
-def _broadcast_constant(value: ArrayLike, like: Tensor, what: str) -> Any:
-    arr = value._data if isinstance(value, Tensor) else np.asarray(value, dtype=like.dtype)
-    try:
-        if np.broadcast_shapes(arr.shape, like.shape) != like.shape:
-            raise ValueError
-    except ValueError:
-        raise ShapeError(
-            f"binary_cross_entropy_with_logits: {what} of shape {arr.shape} does not broadcast to {like.shape}"
-        ) from None
-    return value if isinstance(value, Tensor) else constant(arr.astype(like.dtype))
 
 
 def _diff(pred: ArrayLike, target: ArrayLike, name: str, reduction: str) -> Tensor:

@@ -17,20 +17,24 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
 from .errors import ArgumentError, DTypeError, ShapeError, shape_str
 from .functional import (
+    EXP,
+    SQRT,
+    _arr,
     _check_number,
     _pair,
+    _select,
     as_tensor,
     clip,
     sigmoid,
     softmax,
     sqrt,
     tanh,
+    tensor_method,
     where,
 )
-from .ops import defop
+from .ops import Domain, Op, defop
 from .tensor import ArrayLike, Tensor, constant
 
 __all__ = [
@@ -45,13 +49,13 @@ __all__ = [
 ]  # fmt: skip
 
 
-def run(op: ops.Op, *xs: Any, **attrs: Any) -> Any:
+def run(op: Op, *xs: Any, **attrs: Any) -> Any:
     """Run ``op`` on arrays (its forward) or on tensors (recorded): how VJP rules call other ops.
 
     Under ``create_graph=True`` a rule's arguments are tensors, so calling an op through here
     records it, which is what makes second derivatives of the rule exact.
 
-    >>> run(ops.REGISTRY["exp"], np.zeros(2))
+    >>> run(EXP, np.zeros(2))
     array([1., 1.])
     """
     if any(isinstance(x, Tensor) for x in xs):
@@ -59,8 +63,8 @@ def run(op: ops.Op, *xs: Any, **attrs: Any) -> Any:
     return op.forward(*xs, **attrs)
 
 
-def _unary(name: str, forward: Any, vjp: Any, rule: str) -> ops.Op:
-    return defop(name, forward, (vjp,), rule=rule)
+def _unary(name: str, forward: Any, vjp: Any, rule: str, domain: Domain) -> Op:
+    return defop(name, forward, (vjp,), rule=rule, domain=domain)
 
 
 def _zero_grad(g: Any, out: Any, *xs: Any) -> Any:
@@ -72,25 +76,49 @@ def _one_minus_square(x: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- primitives
-SIN = _unary("sin", np.sin, lambda g, out, x: g * run(COS, x), "dx = g * cos(x)")
-COS = _unary("cos", np.cos, lambda g, out, x: -g * run(SIN, x), "dx = -g * sin(x)")
-TAN = _unary("tan", np.tan, lambda g, out, x: g * (1 + out * out), "dx = g * (1 + tan(x)**2)")
+SIN = _unary("sin", np.sin, lambda g, out, x: g * run(COS, x), "dx = g * cos(x)", Domain("unary0", -3, 3))
+COS = _unary("cos", np.cos, lambda g, out, x: -g * run(SIN, x), "dx = -g * sin(x)", Domain("unary0", -3, 3))
+TAN = _unary(
+    "tan", np.tan, lambda g, out, x: g * (1 + out * out), "dx = g * (1 + tan(x)**2)", Domain("unary0", -1.2, 1.2)
+)
 ARCSIN = _unary(
-    "arcsin", np.arcsin, lambda g, out, x: g / run(ops.SQRT, _one_minus_square(x)), "dx = g / sqrt(1 - x**2)"
+    "arcsin",
+    np.arcsin,
+    lambda g, out, x: g / run(SQRT, _one_minus_square(x)),
+    "dx = g / sqrt(1 - x**2)",
+    Domain("unary0", -0.9, 0.9),
 )
 ARCCOS = _unary(
-    "arccos", np.arccos, lambda g, out, x: -g / run(ops.SQRT, _one_minus_square(x)), "dx = -g / sqrt(1 - x**2)"
+    "arccos",
+    np.arccos,
+    lambda g, out, x: -g / run(SQRT, _one_minus_square(x)),
+    "dx = -g / sqrt(1 - x**2)",
+    Domain("unary0", -0.9, 0.9),
 )
-ARCTAN = _unary("arctan", np.arctan, lambda g, out, x: g / (1 + x * x), "dx = g / (1 + x**2)")
-SINH = _unary("sinh", np.sinh, lambda g, out, x: g * run(COSH, x), "dx = g * cosh(x)")
-COSH = _unary("cosh", np.cosh, lambda g, out, x: g * run(SINH, x), "dx = g * sinh(x)")
-ARCSINH = _unary("arcsinh", np.arcsinh, lambda g, out, x: g / run(ops.SQRT, 1 + x * x), "dx = g / sqrt(1 + x**2)")
-ARCTANH = _unary("arctanh", np.arctanh, lambda g, out, x: g / _one_minus_square(x), "dx = g / (1 - x**2)")
-LOG2 = _unary("log2", np.log2, lambda g, out, x: g / (x * math.log(2)), "dx = g / (x ln 2)")
-LOG10 = _unary("log10", np.log10, lambda g, out, x: g / (x * math.log(10)), "dx = g / (x ln 10)")
-LOG1P = _unary("log1p", np.log1p, lambda g, out, x: g / (1 + x), "dx = g / (1 + x)")
-EXP2 = _unary("exp2", np.exp2, lambda g, out, x: g * out * math.log(2), "dx = g * 2**x * ln 2")
-EXPM1 = _unary("expm1", np.expm1, lambda g, out, x: g * (out + 1), "dx = g * e**x")
+ARCTAN = _unary("arctan", np.arctan, lambda g, out, x: g / (1 + x * x), "dx = g / (1 + x**2)", Domain("unary0", -3, 3))
+SINH = _unary("sinh", np.sinh, lambda g, out, x: g * run(COSH, x), "dx = g * cosh(x)", Domain("unary0", -3, 3))
+COSH = _unary("cosh", np.cosh, lambda g, out, x: g * run(SINH, x), "dx = g * sinh(x)", Domain("unary0", -3, 3))
+ARCSINH = _unary(
+    "arcsinh",
+    np.arcsinh,
+    lambda g, out, x: g / run(SQRT, 1 + x * x),
+    "dx = g / sqrt(1 + x**2)",
+    Domain("unary0", -3, 3),
+)
+ARCTANH = _unary(
+    "arctanh",
+    np.arctanh,
+    lambda g, out, x: g / _one_minus_square(x),
+    "dx = g / (1 - x**2)",
+    Domain("unary0", -0.9, 0.9),
+)
+LOG2 = _unary("log2", np.log2, lambda g, out, x: g / (x * math.log(2)), "dx = g / (x ln 2)", Domain("unary0", 0.1, 5))
+LOG10 = _unary(
+    "log10", np.log10, lambda g, out, x: g / (x * math.log(10)), "dx = g / (x ln 10)", Domain("unary0", 0.1, 5)
+)
+LOG1P = _unary("log1p", np.log1p, lambda g, out, x: g / (1 + x), "dx = g / (1 + x)", Domain("unary0", -0.9, 5))
+EXP2 = _unary("exp2", np.exp2, lambda g, out, x: g * out * math.log(2), "dx = g * 2**x * ln 2", Domain("unary0", -3, 3))
+EXPM1 = _unary("expm1", np.expm1, lambda g, out, x: g * (out + 1), "dx = g * e**x", Domain("unary0", -3, 3))
 
 
 def _erf_forward(x: np.ndarray) -> np.ndarray:
@@ -101,14 +129,15 @@ def _erf_forward(x: np.ndarray) -> np.ndarray:
 ERF = _unary(
     "erf",
     _erf_forward,
-    lambda g, out, x: g * (2 / math.sqrt(math.pi)) * run(ops.EXP, -(x * x)),
+    lambda g, out, x: g * (2 / math.sqrt(math.pi)) * run(EXP, -(x * x)),
     "dx = g * 2/sqrt(pi) * exp(-x**2)",
+    Domain("unary0", -3, 3),
 )
-SIGN = _unary("sign", np.sign, _zero_grad, "dx = 0 (0 everywhere, also at 0)")
-FLOOR = _unary("floor", np.floor, _zero_grad, "dx = 0 (0 everywhere, also at integers)")
-CEIL = _unary("ceil", np.ceil, _zero_grad, "dx = 0 (0 everywhere, also at integers)")
-ROUND = _unary("round", np.round, _zero_grad, "dx = 0 (0 everywhere; halves round to even)")
-TRUNC = _unary("trunc", np.trunc, _zero_grad, "dx = 0 (0 everywhere, also at integers)")
+SIGN = _unary("sign", np.sign, _zero_grad, "dx = 0 (0 everywhere, also at 0)", Domain("steps"))
+FLOOR = _unary("floor", np.floor, _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps"))
+CEIL = _unary("ceil", np.ceil, _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps"))
+ROUND = _unary("round", np.round, _zero_grad, "dx = 0 (0 everywhere; halves round to even)", Domain("steps"))
+TRUNC = _unary("trunc", np.trunc, _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps"))
 # The remainder is a primitive so that its values are NumPy's (x - floor(x/y)*y rounds differently).
 MOD = defop(
     "mod",
@@ -118,24 +147,28 @@ MOD = defop(
         lambda g, out, x, y: -g * run(FLOOR, x / y),  # d(x mod y)/dy = -floor(x/y)
     ),
     rule="dx = g;  dy = -g * floor(x / y)",
+    domain=Domain("mod"),
 )
-FLOOR_DIVIDE = defop("floor_divide", np.floor_divide, (_zero_grad, _zero_grad), rule="dx = 0;  dy = 0")
+FLOOR_DIVIDE = defop(
+    "floor_divide", np.floor_divide, (_zero_grad, _zero_grad), rule="dx = 0;  dy = 0", domain=Domain("mod")
+)
 # log(e^x + e^y) is a primitive for stability: NumPy's logaddexp never overflows.
 LOGADDEXP = defop(
     "logaddexp",
     np.logaddexp,
     (
-        lambda g, out, x, y: g * run(ops.EXP, x - out),  # e^x / (e^x + e^y)
-        lambda g, out, x, y: g * run(ops.EXP, y - out),
+        lambda g, out, x, y: g * run(EXP, x - out),  # e^x / (e^x + e^y)
+        lambda g, out, x, y: g * run(EXP, y - out),
     ),
     rule="dx = g * exp(x - out);  dy = g * exp(y - out)",
+    domain=Domain("binary", (-3, 3), (-3, 3)),
 )
 
 
 def _safe_out(out: Any) -> Any:
     """``out`` with zeros replaced by ones (a constant mask), so x / out is 0 at the origin."""
-    zero = ops._arr(out) == 0
-    return ops._select(zero, 1, out) if zero.any() else out
+    zero = _arr(out) == 0
+    return _select(zero, 1, out) if zero.any() else out
 
 
 HYPOT = defop(
@@ -146,6 +179,7 @@ HYPOT = defop(
         lambda g, out, x, y: g * y / _safe_out(out),
     ),
     rule="dx = g * x / out;  dy = g * y / out  (0 at x = y = 0)",
+    domain=Domain("binary", (-2, 2), (0.5, 2), "y_nonzero"),
 )
 
 
@@ -158,6 +192,7 @@ def _float(x: ArrayLike, name: str) -> Tensor:
     return t
 
 
+@tensor_method
 def sin(x: ArrayLike) -> Tensor:
     """Elementwise sine (radians).
 
@@ -167,6 +202,7 @@ def sin(x: ArrayLike) -> Tensor:
     return SIN(_float(x, "sin"))
 
 
+@tensor_method
 def cos(x: ArrayLike) -> Tensor:
     """Elementwise cosine (radians).
 
@@ -176,6 +212,7 @@ def cos(x: ArrayLike) -> Tensor:
     return COS(_float(x, "cos"))
 
 
+@tensor_method
 def tan(x: ArrayLike) -> Tensor:
     """Elementwise tangent (radians).
 
@@ -185,6 +222,7 @@ def tan(x: ArrayLike) -> Tensor:
     return TAN(_float(x, "tan"))
 
 
+@tensor_method
 def arcsin(x: ArrayLike) -> Tensor:
     """Elementwise inverse sine; the derivative is infinite at ±1. Alias: ``asin``.
 
@@ -194,6 +232,7 @@ def arcsin(x: ArrayLike) -> Tensor:
     return ARCSIN(_float(x, "arcsin"))
 
 
+@tensor_method
 def arccos(x: ArrayLike) -> Tensor:
     """Elementwise inverse cosine; the derivative is infinite at ±1. Alias: ``acos``.
 
@@ -203,6 +242,7 @@ def arccos(x: ArrayLike) -> Tensor:
     return ARCCOS(_float(x, "arccos"))
 
 
+@tensor_method
 def arctan(x: ArrayLike) -> Tensor:
     """Elementwise inverse tangent. Alias: ``atan``.
 
@@ -212,6 +252,7 @@ def arctan(x: ArrayLike) -> Tensor:
     return ARCTAN(_float(x, "arctan"))
 
 
+@tensor_method
 def sinh(x: ArrayLike) -> Tensor:
     """Elementwise hyperbolic sine.
 
@@ -221,6 +262,7 @@ def sinh(x: ArrayLike) -> Tensor:
     return SINH(_float(x, "sinh"))
 
 
+@tensor_method
 def cosh(x: ArrayLike) -> Tensor:
     """Elementwise hyperbolic cosine.
 
@@ -230,6 +272,7 @@ def cosh(x: ArrayLike) -> Tensor:
     return COSH(_float(x, "cosh"))
 
 
+@tensor_method
 def arcsinh(x: ArrayLike) -> Tensor:
     """Elementwise inverse hyperbolic sine. Alias: ``asinh``.
 
@@ -239,6 +282,7 @@ def arcsinh(x: ArrayLike) -> Tensor:
     return ARCSINH(_float(x, "arcsinh"))
 
 
+@tensor_method
 def arctanh(x: ArrayLike) -> Tensor:
     """Elementwise inverse hyperbolic tangent, on (-1, 1). Alias: ``atanh``.
 
@@ -248,6 +292,7 @@ def arctanh(x: ArrayLike) -> Tensor:
     return ARCTANH(_float(x, "arctanh"))
 
 
+@tensor_method
 def log2(x: ArrayLike) -> Tensor:
     """Elementwise base-2 logarithm (exactly NumPy's values: ``log2(8) == 3``).
 
@@ -257,6 +302,7 @@ def log2(x: ArrayLike) -> Tensor:
     return LOG2(_float(x, "log2"))
 
 
+@tensor_method
 def log10(x: ArrayLike) -> Tensor:
     """Elementwise base-10 logarithm.
 
@@ -266,6 +312,7 @@ def log10(x: ArrayLike) -> Tensor:
     return LOG10(_float(x, "log10"))
 
 
+@tensor_method
 def log1p(x: ArrayLike) -> Tensor:
     """Elementwise ``log(1 + x)``, accurate for tiny x.
 
@@ -275,6 +322,7 @@ def log1p(x: ArrayLike) -> Tensor:
     return LOG1P(_float(x, "log1p"))
 
 
+@tensor_method
 def exp2(x: ArrayLike) -> Tensor:
     """Elementwise ``2 ** x``.
 
@@ -284,6 +332,7 @@ def exp2(x: ArrayLike) -> Tensor:
     return EXP2(_float(x, "exp2"))
 
 
+@tensor_method
 def expm1(x: ArrayLike) -> Tensor:
     """Elementwise ``e ** x - 1``, accurate for tiny x.
 
@@ -293,6 +342,7 @@ def expm1(x: ArrayLike) -> Tensor:
     return EXPM1(_float(x, "expm1"))
 
 
+@tensor_method
 def erf(x: ArrayLike) -> Tensor:
     """Elementwise error function ``2/sqrt(pi) * integral_0^x exp(-t**2) dt``.
 
@@ -302,6 +352,7 @@ def erf(x: ArrayLike) -> Tensor:
     return ERF(_float(x, "erf"))
 
 
+@tensor_method
 def square(x: ArrayLike) -> Tensor:
     """Elementwise ``x * x``.
 
@@ -312,6 +363,7 @@ def square(x: ArrayLike) -> Tensor:
     return x * x
 
 
+@tensor_method
 def reciprocal(x: ArrayLike) -> Tensor:
     """Elementwise ``1 / x``.
 
@@ -321,6 +373,7 @@ def reciprocal(x: ArrayLike) -> Tensor:
     return 1 / _float(x, "reciprocal")
 
 
+@tensor_method
 def rsqrt(x: ArrayLike) -> Tensor:
     """Elementwise ``1 / sqrt(x)``.
 
@@ -330,6 +383,7 @@ def rsqrt(x: ArrayLike) -> Tensor:
     return 1 / sqrt(_float(x, "rsqrt"))
 
 
+@tensor_method
 def sign(x: ArrayLike) -> Tensor:
     """Elementwise sign (-1, 0 or 1); its gradient is 0 everywhere, also at 0 (as PyTorch).
 
@@ -339,6 +393,7 @@ def sign(x: ArrayLike) -> Tensor:
     return SIGN(as_tensor(x))
 
 
+@tensor_method
 def floor(x: ArrayLike) -> Tensor:
     """Elementwise floor; its gradient is 0 everywhere (as PyTorch).
 
@@ -348,6 +403,7 @@ def floor(x: ArrayLike) -> Tensor:
     return FLOOR(as_tensor(x))
 
 
+@tensor_method
 def ceil(x: ArrayLike) -> Tensor:
     """Elementwise ceiling; its gradient is 0 everywhere (as PyTorch).
 
@@ -357,6 +413,7 @@ def ceil(x: ArrayLike) -> Tensor:
     return CEIL(as_tensor(x))
 
 
+@tensor_method
 def round(x: ArrayLike) -> Tensor:
     """Elementwise rounding, halves to even (NumPy's and PyTorch's rule); gradient 0.
 
@@ -366,6 +423,7 @@ def round(x: ArrayLike) -> Tensor:
     return ROUND(as_tensor(x))
 
 
+@tensor_method
 def trunc(x: ArrayLike) -> Tensor:
     """Elementwise rounding towards zero; gradient 0.
 
@@ -375,6 +433,7 @@ def trunc(x: ArrayLike) -> Tensor:
     return TRUNC(as_tensor(x))
 
 
+@tensor_method
 def mod(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise remainder with the sign of ``y`` (NumPy's ``%``, PyTorch's ``remainder``).
 
@@ -386,6 +445,7 @@ def mod(x: ArrayLike, y: ArrayLike) -> Tensor:
     return MOD(*_pair(x, y))
 
 
+@tensor_method
 def floor_divide(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise ``floor(x / y)`` (``//``); its gradient is 0.
 
@@ -395,6 +455,7 @@ def floor_divide(x: ArrayLike, y: ArrayLike) -> Tensor:
     return FLOOR_DIVIDE(*_pair(x, y))
 
 
+@tensor_method
 def lerp(start: ArrayLike, end: ArrayLike, weight: ArrayLike) -> Tensor:
     """Linear interpolation ``start + weight * (end - start)``, broadcasting all three.
 
@@ -405,6 +466,7 @@ def lerp(start: ArrayLike, end: ArrayLike, weight: ArrayLike) -> Tensor:
     return start + _pair(weight, start)[0] * (end - start)
 
 
+@tensor_method
 def logaddexp(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise ``log(e**x + e**y)`` without overflow.
 
@@ -414,6 +476,7 @@ def logaddexp(x: ArrayLike, y: ArrayLike) -> Tensor:
     return LOGADDEXP(*_pair(_float(x, "logaddexp") if not isinstance(x, Tensor) else x, y))
 
 
+@tensor_method
 def hypot(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise ``sqrt(x**2 + y**2)`` without overflow; gradient 0 at the origin.
 
@@ -444,6 +507,7 @@ def _predicate(fn: Any, name: str, *xs: ArrayLike, **kwargs: Any) -> Tensor:
         raise ShapeError(f"{name}: {e} (operands {shape_str(*arrays)})") from None
 
 
+@tensor_method
 def isnan(x: ArrayLike) -> Tensor:
     """Elementwise: is the value NaN? A constant boolean tensor.
 
@@ -453,6 +517,7 @@ def isnan(x: ArrayLike) -> Tensor:
     return _predicate(np.isnan, "isnan", x)
 
 
+@tensor_method
 def isinf(x: ArrayLike) -> Tensor:
     """Elementwise: is the value ±inf? A constant boolean tensor.
 
@@ -462,6 +527,7 @@ def isinf(x: ArrayLike) -> Tensor:
     return _predicate(np.isinf, "isinf", x)
 
 
+@tensor_method
 def isfinite(x: ArrayLike) -> Tensor:
     """Elementwise: is the value neither NaN nor ±inf? A constant boolean tensor.
 
@@ -471,6 +537,7 @@ def isfinite(x: ArrayLike) -> Tensor:
     return _predicate(np.isfinite, "isfinite", x)
 
 
+@tensor_method
 def isclose(x: ArrayLike, y: ArrayLike, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
     """Elementwise ``|x - y| <= atol + rtol * |y|`` (NumPy's ``isclose``), a constant boolean tensor.
 
@@ -536,6 +603,7 @@ def not_equal(x: ArrayLike, y: ArrayLike) -> Tensor:
     return _predicate(np.not_equal, "not_equal", x, y)
 
 
+@tensor_method
 def logical_and(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise logical and (nonzero is true), a constant boolean tensor.
 
@@ -545,6 +613,7 @@ def logical_and(x: ArrayLike, y: ArrayLike) -> Tensor:
     return _predicate(np.logical_and, "logical_and", x, y)
 
 
+@tensor_method
 def logical_or(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise logical or, a constant boolean tensor.
 
@@ -554,6 +623,7 @@ def logical_or(x: ArrayLike, y: ArrayLike) -> Tensor:
     return _predicate(np.logical_or, "logical_or", x, y)
 
 
+@tensor_method
 def logical_xor(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise logical exclusive or, a constant boolean tensor.
 
@@ -563,6 +633,7 @@ def logical_xor(x: ArrayLike, y: ArrayLike) -> Tensor:
     return _predicate(np.logical_xor, "logical_xor", x, y)
 
 
+@tensor_method
 def logical_not(x: ArrayLike) -> Tensor:
     """Elementwise logical not, a constant boolean tensor.
 
@@ -580,6 +651,7 @@ def _positive(value: Any, name: str, what: str) -> float:
     return float(value)
 
 
+@tensor_method
 def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """Elementwise ``log(1 + e**(beta x)) / beta``; linear where ``beta x > threshold`` (as PyTorch).
 
@@ -597,6 +669,7 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor
     return where(bx._data > threshold, x, soft)
 
 
+@tensor_method
 def gelu(x: ArrayLike, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit ``x * Phi(x)``; ``approximate="tanh"`` uses the tanh formula.
 
@@ -612,6 +685,7 @@ def gelu(x: ArrayLike, approximate: str = "none") -> Tensor:
     return 0.5 * x * (1 + erf(x * (1 / math.sqrt(2))))
 
 
+@tensor_method
 def silu(x: ArrayLike) -> Tensor:
     """Sigmoid-weighted linear unit ``x * sigmoid(x)``. Alias: ``swish``.
 
@@ -622,6 +696,7 @@ def silu(x: ArrayLike) -> Tensor:
     return x * sigmoid(x)
 
 
+@tensor_method
 def mish(x: ArrayLike) -> Tensor:
     """``x * tanh(softplus(x))``.
 
@@ -638,6 +713,7 @@ def _negative_branch(x: Tensor) -> Tensor:
     return expm1(clip(x, None, 0.0))
 
 
+@tensor_method
 def elu(x: ArrayLike, alpha: float = 1.0) -> Tensor:
     """``x`` for x > 0, else ``alpha * (e**x - 1)``; at 0 the derivative is ``alpha`` (as PyTorch).
 
@@ -653,6 +729,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@tensor_method
 def selu(x: ArrayLike) -> Tensor:
     """Scaled ELU with the self-normalising constants (alpha 1.6733, scale 1.0507).
 
@@ -662,6 +739,7 @@ def selu(x: ArrayLike) -> Tensor:
     return _SELU_SCALE * elu(x, _SELU_ALPHA)
 
 
+@tensor_method
 def celu(x: ArrayLike, alpha: float = 1.0) -> Tensor:
     """``x`` for x > 0, else ``alpha * (e**(x/alpha) - 1)``.
 
@@ -673,6 +751,7 @@ def celu(x: ArrayLike, alpha: float = 1.0) -> Tensor:
     return where(x._data > 0, x, alpha * expm1(clip(x, None, 0.0) / alpha))
 
 
+@tensor_method
 def hardtanh(x: ArrayLike, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """Clamp to ``[min_val, max_val]``; the derivative is 1 strictly inside, 0 at and beyond the corners.
 
@@ -694,6 +773,7 @@ def hardtanh(x: ArrayLike, min_val: float = -1.0, max_val: float = 1.0) -> Tenso
     return where(inside, x, constant(np.clip(d, min_val, max_val)))
 
 
+@tensor_method
 def relu6(x: ArrayLike) -> Tensor:
     """``min(max(x, 0), 6)``; derivative 0 at 0 and 6 (as PyTorch).
 
@@ -703,6 +783,7 @@ def relu6(x: ArrayLike) -> Tensor:
     return hardtanh(x, 0.0, 6.0)
 
 
+@tensor_method
 def hardsigmoid(x: ArrayLike) -> Tensor:
     """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between.
 
@@ -712,6 +793,7 @@ def hardsigmoid(x: ArrayLike) -> Tensor:
     return relu6(_float(x, "hardsigmoid") + 3.0) / 6.0
 
 
+@tensor_method
 def hardswish(x: ArrayLike) -> Tensor:
     """``x * hardsigmoid(x)``; the derivative is 0 at -3 and 1 at 3 (as PyTorch).
 
@@ -722,6 +804,7 @@ def hardswish(x: ArrayLike) -> Tensor:
     return x * hardsigmoid(x)
 
 
+@tensor_method
 def logsigmoid(x: ArrayLike) -> Tensor:
     """``log(sigmoid(x))`` computed as ``-logaddexp(-x, 0)``: finite for any x.
 
@@ -731,6 +814,7 @@ def logsigmoid(x: ArrayLike) -> Tensor:
     return -logaddexp(-_float(x, "logsigmoid"), 0.0)
 
 
+@tensor_method
 def softsign(x: ArrayLike) -> Tensor:
     """``x / (1 + |x|)``.
 
@@ -741,6 +825,7 @@ def softsign(x: ArrayLike) -> Tensor:
     return x / (1 + abs(x))
 
 
+@tensor_method
 def softmin(x: ArrayLike, axis: int = 0) -> Tensor:
     """``softmax(-x)`` along ``axis`` (default 0: classes are rows, as :func:`softmax`).
 

@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import ops
 from .errors import ArgumentError, ShapeError
 from .functional import (
     Axis,
@@ -26,6 +25,8 @@ from .functional import (
     _flag,
     _norm_axis,
     _one_axis,
+    _reduced_size,
+    _unreduce,
     abs,
     as_tensor,
     concatenate,
@@ -37,9 +38,10 @@ from .functional import (
     sqrt,
     stack,
     sum,
+    tensor_method,
     where,
 )
-from .ops import _unreduce, defop
+from .ops import Domain, defop
 from .ops_math import run
 from .ops_shape import moveaxis, take_along_axis
 from .tensor import ArrayLike, Tensor, constant
@@ -89,12 +91,19 @@ def _cumprod_vjp(g: Any, out: Any, x: Any, axis: int) -> Any:
     return left * (stack(h, axis=axis) if isinstance(g, Tensor) else np.stack(h, axis=axis))
 
 
-CUMSUM = defop("cumsum", lambda x, axis: np.cumsum(x, axis=axis), (_cumsum_vjp,), rule="dx = reversed cumsum of g")
+CUMSUM = defop(
+    "cumsum",
+    lambda x, axis: np.cumsum(x, axis=axis),
+    (_cumsum_vjp,),
+    rule="dx = reversed cumsum of g",
+    domain=Domain("cumulative"),
+)
 CUMPROD = defop(
     "cumprod",
     lambda x, axis: np.cumprod(x, axis=axis),
     (_cumprod_vjp,),
     rule="dx_k = sum_(i >= k) g_i * prod_(j <= i, j != k) x_j",
+    domain=Domain("cumulative"),
 )
 
 
@@ -118,10 +127,12 @@ PROD = defop(
     lambda x, axis, keepdims: x.prod(axis=axis, keepdims=keepdims),
     (_prod_vjp,),
     rule="dx_i = g * prod of the other x_j (exact with zeros)",
+    domain=Domain("prod"),
 )
 
 
 # --------------------------------------------------------------------------- reductions
+@tensor_method
 def prod(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Product over ``axis``; the gradient is the product of the other elements, exact with zeros.
 
@@ -143,6 +154,7 @@ def _ddof(ddof: Any, correction: Any, name: str) -> float:
     return float(ddof)
 
 
+@tensor_method
 def var(
     x: ArrayLike, axis: Axis = None, ddof: float = 0, keepdims: bool = False, *, correction: float | None = None
 ) -> Tensor:
@@ -157,7 +169,7 @@ def var(
     x = as_tensor(x)
     d = _ddof(ddof, correction, "var")
     axes = _norm_axis(axis, x.ndim, "var")
-    n = ops._reduced_size(x.shape, axes)
+    n = _reduced_size(x.shape, axes)
     if n - d <= 0:
         raise ArgumentError(f"var: ddof={d:g} needs more than {d:g} elements, got {n} (shape {x.shape}, axis {axis})")
     centred = x - mean(x, axes, keepdims=True)
@@ -172,6 +184,7 @@ def _safe_sqrt(s: Tensor) -> Tensor:
     return where(pos, sqrt(where(pos, s, 1.0)), 0.0)
 
 
+@tensor_method
 def std(
     x: ArrayLike, axis: Axis = None, ddof: float = 0, keepdims: bool = False, *, correction: float | None = None
 ) -> Tensor:
@@ -193,6 +206,7 @@ def _arg(fn: Any, x: ArrayLike, axis: int | None, keepdims: bool, name: str) -> 
     return constant(np.asarray(fn(x._data, axis=a, keepdims=_flag(keepdims, name))).astype(np.int64))
 
 
+@tensor_method
 def argmax(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the maximum (of the flattened tensor when ``axis`` is None); ties: the first.
 
@@ -202,6 +216,7 @@ def argmax(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Ten
     return _arg(np.argmax, x, axis, keepdims, "argmax")
 
 
+@tensor_method
 def argmin(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the minimum (of the flattened tensor when ``axis`` is None); ties: the first.
 
@@ -235,6 +250,7 @@ def _pick(x: ArrayLike, axis: int, keepdims: bool, fn: Any, name: str) -> Values
     return ValuesIndices(values, constant(idx.astype(np.int64)))
 
 
+@tensor_method
 def max_and_argmax(x: ArrayLike, axis: int, keepdims: bool = False) -> ValuesIndices:
     """The maximum along ``axis`` and its index (PyTorch's ``max(x, dim)``): the gradient goes to that index.
 
@@ -246,6 +262,7 @@ def max_and_argmax(x: ArrayLike, axis: int, keepdims: bool = False) -> ValuesInd
     return _pick(x, axis, keepdims, np.argmax, "max_and_argmax")
 
 
+@tensor_method
 def min_and_argmin(x: ArrayLike, axis: int, keepdims: bool = False) -> ValuesIndices:
     """The minimum along ``axis`` and its index (PyTorch's ``min(x, dim)``); ties: the first.
 
@@ -255,6 +272,7 @@ def min_and_argmin(x: ArrayLike, axis: int, keepdims: bool = False) -> ValuesInd
     return _pick(x, axis, keepdims, np.argmin, "min_and_argmin")
 
 
+@tensor_method
 def any(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Whether any element along ``axis`` is nonzero, as a constant boolean tensor.
 
@@ -265,6 +283,7 @@ def any(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return constant(np.any(x._data, axis=_norm_axis(axis, x.ndim, "any"), keepdims=_flag(keepdims, "any")))
 
 
+@tensor_method
 def all(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Whether every element along ``axis`` is nonzero, as a constant boolean tensor.
 
@@ -282,6 +301,7 @@ def _cumulative(x: ArrayLike, axis: int | None, name: str) -> tuple[Tensor, int]
     return x, _one_axis(axis, x.ndim, name)
 
 
+@tensor_method
 def cumsum(x: ArrayLike, axis: int | None = None) -> Tensor:
     """Running sum along ``axis`` (of the flattened tensor when None, as NumPy).
 
@@ -292,6 +312,7 @@ def cumsum(x: ArrayLike, axis: int | None = None) -> Tensor:
     return CUMSUM(x, axis=a)
 
 
+@tensor_method
 def cumprod(x: ArrayLike, axis: int | None = None) -> Tensor:
     """Running product along ``axis`` (flattened when None); the gradient is exact with zeros.
 
@@ -304,6 +325,7 @@ def cumprod(x: ArrayLike, axis: int | None = None) -> Tensor:
     return CUMPROD(x, axis=a)
 
 
+@tensor_method
 def logcumsumexp(x: ArrayLike, axis: int | None = None) -> Tensor:
     """Running ``log(sum(exp(x)))`` along ``axis``, without overflow (flattened when None).
 
@@ -323,6 +345,7 @@ def logcumsumexp(x: ArrayLike, axis: int | None = None) -> Tensor:
     return moveaxis(logsumexp(masked, axis=-1), -1, a)
 
 
+@tensor_method
 def argsort(x: ArrayLike, axis: int = -1, descending: bool = False) -> Tensor:
     """Indices that sort ``x`` along ``axis`` (stable: ties keep their input order), as int64.
 
@@ -337,6 +360,7 @@ def argsort(x: ArrayLike, axis: int = -1, descending: bool = False) -> Tensor:
     return constant(np.argsort(d, axis=a, kind="stable").astype(np.int64))
 
 
+@tensor_method
 def sort(x: ArrayLike, axis: int = -1, descending: bool = False) -> Tensor:
     """``x`` sorted along ``axis``; each place's gradient goes to the element that landed there.
 
@@ -355,6 +379,7 @@ def sort(x: ArrayLike, axis: int = -1, descending: bool = False) -> Tensor:
     return take_along_axis(x, argsort(x, axis, descending)._data, axis)
 
 
+@tensor_method
 def topk(x: ArrayLike, k: int, axis: int = -1, largest: bool = True) -> ValuesIndices:
     """The ``k`` largest (or smallest) elements along ``axis``, sorted, with their indices.
 
@@ -370,6 +395,7 @@ def topk(x: ArrayLike, k: int, axis: int = -1, largest: bool = True) -> ValuesIn
     return ValuesIndices(take_along_axis(x, idx, a), constant(idx))
 
 
+@tensor_method
 def median(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """The median along ``axis`` (NumPy's: the mean of the two middle elements when their number is even).
 
@@ -392,6 +418,7 @@ def median(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Ten
     return reshape(out, tuple(d for i, d in enumerate(flat.shape) if i != a))
 
 
+@tensor_method
 def norm(x: ArrayLike, ord: float | str | None = None, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """The vector ``ord``-norm of the elements over ``axis`` (PyTorch's ``linalg.vector_norm``).
 
@@ -432,6 +459,7 @@ def norm(x: ArrayLike, ord: float | str | None = None, axis: Axis = None, keepdi
     return where(pos, where(pos, s, 1.0) ** (1 / float(ord)), 0.0)
 
 
+@tensor_method
 def amax(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """PyTorch's ``amax``: :func:`~tinygrad_ng.functional.max`, ties sharing the gradient equally.
 
@@ -441,6 +469,7 @@ def amax(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return max(x, axis, keepdims)
 
 
+@tensor_method
 def amin(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """PyTorch's ``amin``: :func:`~tinygrad_ng.functional.min`, ties sharing the gradient equally.
 

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
 from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
 from .functional import (
+    SCATTER,
+    _broadcast,
     _one_axis,
     _pair,
     _tensor_list,
@@ -35,10 +36,11 @@ from .functional import (
     getitem,
     reshape,
     sum,
+    tensor_method,
     transpose,
     where,
 )
-from .ops import defop
+from .ops import Domain, defop, two_way
 from .tensor import ArrayLike, Tensor, constant
 
 __all__ = [
@@ -94,6 +96,7 @@ def _along(axis: int, index: Any) -> tuple[Any, ...]:
 
 
 # --------------------------------------------------------------------------- movement
+@tensor_method
 def flip(x: ArrayLike, axis: int | Sequence[int] | None = None) -> Tensor:
     """Reverse the order of elements along ``axis`` (all axes when None).
 
@@ -107,6 +110,7 @@ def flip(x: ArrayLike, axis: int | Sequence[int] | None = None) -> Tensor:
     return getitem(x, index)
 
 
+@tensor_method
 def roll(x: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Tensor:
     """Shift elements along ``axis`` cyclically (NumPy's ``roll``; the flattened tensor when None).
 
@@ -128,6 +132,7 @@ def roll(x: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | N
     return x
 
 
+@tensor_method
 def pad(
     x: ArrayLike,
     pad_width: int | Sequence[int] | Sequence[Sequence[int]],
@@ -157,7 +162,7 @@ def pad(
         inside = tuple(slice(b, b + n) for n, (b, a) in zip(x.shape, widths))
         fill = np.full(shape, constant_values, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
         fill[inside] = 0
-        return ops.SCATTER(x, index=inside, shape=shape) + constant(fill)
+        return SCATTER(x, index=inside, shape=shape) + constant(fill)
     if mode not in ("edge", "reflect", "symmetric", "wrap"):
         raise ArgumentError(f"pad: mode must be 'constant', 'edge', 'reflect', 'symmetric' or 'wrap', got {mode!r}")
     grids = []
@@ -170,6 +175,7 @@ def pad(
     return getitem(x, np.ix_(*grids))
 
 
+@tensor_method
 def repeat(x: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> Tensor:
     """Repeat each element ``repeats`` times along ``axis`` (NumPy's ``repeat``; flattened when None).
 
@@ -192,6 +198,7 @@ def repeat(x: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) 
     return getitem(x, _along(a, index))
 
 
+@tensor_method
 def tile(x: ArrayLike, reps: int | Sequence[int]) -> Tensor:
     """Repeat the whole tensor ``reps`` times along each axis (NumPy's ``tile``, PyTorch's ``repeat``).
 
@@ -215,6 +222,7 @@ def _pieces(x: Tensor, bounds: list[int], axis: int) -> list[Tensor]:
     return [getitem(x, _along(axis, slice(lo, max(lo, hi)))) for lo, hi in itertools.pairwise(edges)]
 
 
+@tensor_method
 def split(x: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
     """Split into equal sections (an int that divides the axis) or at the given indices (NumPy's ``split``).
 
@@ -234,6 +242,7 @@ def split(x: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0)
     return _pieces(x, [i * (n // k) for i in range(1, k)], a)
 
 
+@tensor_method
 def array_split(x: ArrayLike, sections: int, axis: int = 0) -> list[Tensor]:
     """Split into ``sections`` nearly equal parts; the first ``n % sections`` are one longer (NumPy's).
 
@@ -250,6 +259,7 @@ def array_split(x: ArrayLike, sections: int, axis: int = 0) -> list[Tensor]:
     return _pieces(x, list(np.cumsum(sizes)[:-1]), a)
 
 
+@tensor_method
 def chunk(x: ArrayLike, chunks: int, axis: int = 0) -> list[Tensor]:
     """PyTorch's ``chunk``: pieces of ``ceil(n / chunks)`` along ``axis``, the last one smaller.
 
@@ -276,6 +286,7 @@ def _triangle(x: ArrayLike, k: int, name: str, lower: bool) -> Tensor:
     return where(keep, x, 0.0 if x.dtype.kind == "f" else 0)
 
 
+@tensor_method
 def tril(x: ArrayLike, k: int = 0) -> Tensor:
     """The lower triangle of the last two axes (elements above diagonal ``k`` set to 0).
 
@@ -286,6 +297,7 @@ def tril(x: ArrayLike, k: int = 0) -> Tensor:
     return _triangle(x, k, "tril", lower=True)
 
 
+@tensor_method
 def triu(x: ArrayLike, k: int = 0) -> Tensor:
     """The upper triangle of the last two axes (elements below diagonal ``k`` set to 0).
 
@@ -296,6 +308,7 @@ def triu(x: ArrayLike, k: int = 0) -> Tensor:
     return _triangle(x, k, "triu", lower=False)
 
 
+@tensor_method
 def diagonal(x: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     """The diagonal of the ``(axis1, axis2)`` planes, as a last axis (NumPy's ``diagonal``).
 
@@ -317,6 +330,7 @@ def diagonal(x: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> T
     return getitem(moved, (Ellipsis, i, i + offset))
 
 
+@tensor_method
 def trace(x: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     """The sum of the diagonal (NumPy's ``trace``).
 
@@ -326,6 +340,7 @@ def trace(x: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tens
     return sum(diagonal(x, offset, axis1, axis2), axis=-1)
 
 
+@tensor_method
 def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes. PyTorch: ``transpose(dim0, dim1)``.
 
@@ -339,6 +354,7 @@ def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Tensor:
     return transpose(x, perm)
 
 
+@tensor_method
 def moveaxis(x: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
     """Move axes to new positions, the others keeping their order (NumPy's ``moveaxis``).
 
@@ -355,6 +371,7 @@ def moveaxis(x: ArrayLike, source: int | Sequence[int], destination: int | Seque
     return transpose(x, order)
 
 
+@tensor_method
 def permute(x: ArrayLike, *dims: Any) -> Tensor:
     """PyTorch's ``permute``: :func:`~tinygrad_ng.functional.transpose` with the axes as arguments.
 
@@ -366,6 +383,7 @@ def permute(x: ArrayLike, *dims: Any) -> Tensor:
     return transpose(x, dims)
 
 
+@tensor_method
 def unflatten(x: ArrayLike, axis: int, sizes: Sequence[int]) -> Tensor:
     """Split axis ``axis`` into several of ``sizes`` (one may be -1).
 
@@ -427,7 +445,7 @@ def _einsum_vjp(i: int, g: Any, out: Any, *xs: Any, subscripts: str) -> Any:
     grad = run_einsum(spec, g, *(xs[j] for j in others))
     if target != unique:  # indices only this input sums over: its gradient is constant along them
         grad = grad.reshape(tuple(sizes[c] if c in target else 1 for c in unique))
-        grad = ops._broadcast_to(grad, tuple(sizes[c] for c in unique))
+        grad = _broadcast(grad, tuple(sizes[c] for c in unique))
     if unique == term:
         return grad
     # A repeated index (a diagonal, as in "ii->i"): the gradient lives on that diagonal only.
@@ -436,7 +454,7 @@ def _einsum_vjp(i: int, g: Any, out: Any, *xs: Any, subscripts: str) -> Any:
         view = [1] * len(unique)
         view[unique.index(c)] = sizes[c]
         grids.append(np.arange(sizes[c]).reshape(view))
-    return ops._scatter(grad, tuple(grids), xs[i].shape)
+    return two_way(SCATTER, grad, index=tuple(grids), shape=xs[i].shape)
 
 
 # NumPy's einsum forward; each input's VJP is another einsum (see _einsum_vjp).
@@ -445,6 +463,7 @@ EINSUM = defop(
     lambda *xs, subscripts: np.einsum(subscripts, *xs, optimize=len(xs) > 2),
     _einsum_vjp,
     rule="dx_i = einsum(g and the other inputs -> x_i's indices)",
+    domain=Domain("einsum"),
 )
 
 
@@ -557,6 +576,7 @@ def _grids(shape: tuple[int, ...], axis: int, index: np.ndarray) -> tuple[np.nda
     return tuple(grids)
 
 
+@tensor_method
 def take_along_axis(x: ArrayLike, indices: ArrayLike, axis: int | None) -> Tensor:
     """Pick ``x[..., indices[..., j, ...], ...]`` along ``axis`` (NumPy's ``take_along_axis``).
 
@@ -586,6 +606,7 @@ def take_along_axis(x: ArrayLike, indices: ArrayLike, axis: int | None) -> Tenso
     return getitem(x, _grids(x.shape, a, idx))
 
 
+@tensor_method
 def gather(x: ArrayLike, axis: int, index: ArrayLike) -> Tensor:
     """PyTorch's ``gather``: ``out[i][j] = x[index[i][j]][j]`` for ``axis=0``; the result has index's shape.
 
@@ -611,6 +632,7 @@ def _check_fits(idx: np.ndarray, shape: tuple[int, ...], axis: int, name: str, w
         )
 
 
+@tensor_method
 def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> Tensor:
     """Elements at ``indices`` along ``axis`` (NumPy's ``take``; of the flattened tensor when None).
 
@@ -627,6 +649,7 @@ def take(x: ArrayLike, indices: ArrayLike, axis: int | None = None) -> Tensor:
     return getitem(x, _along(a, idx))
 
 
+@tensor_method
 def index_select(x: ArrayLike, axis: int, index: ArrayLike) -> Tensor:
     """PyTorch's ``index_select``: the entries ``index`` (1-D) along ``axis``.
 
@@ -648,6 +671,7 @@ def _src_block(src: Tensor, shape: tuple[int, ...], name: str) -> Tensor:
     return getitem(src, tuple(slice(0, n) for n in shape))
 
 
+@tensor_method
 def scatter_add(x: ArrayLike, axis: int, index: ArrayLike, src: ArrayLike) -> Tensor:
     """PyTorch's ``scatter_add``: ``out = x`` with ``src[i][j]`` added at ``out[index[i][j]][j]`` (``axis=0``).
 
@@ -662,9 +686,10 @@ def scatter_add(x: ArrayLike, axis: int, index: ArrayLike, src: ArrayLike) -> Te
     _check_fits(idx, x.shape, a, "scatter_add")
     idx = _check_range(idx, x.shape[a], "scatter_add", f"axis {a} of x {x.shape}")
     s = _src_block(s, idx.shape, "scatter_add")
-    return x + ops.SCATTER(s, index=_grids(idx.shape, a, idx), shape=x.shape)
+    return x + SCATTER(s, index=_grids(idx.shape, a, idx), shape=x.shape)
 
 
+@tensor_method
 def scatter(x: ArrayLike, axis: int, index: ArrayLike, src: ArrayLike) -> Tensor:
     """PyTorch's ``scatter``: ``out = x`` with ``out[index[i][j]][j] = src[i][j]`` (``axis=0``).
 
@@ -691,9 +716,10 @@ def scatter(x: ArrayLike, axis: int, index: ArrayLike, src: ArrayLike) -> Tensor
     written = np.zeros(x.shape, dtype=bool)
     written[grids] = True
     kept = where(written, 0.0, x)
-    return kept + ops.SCATTER(where(last.reshape(idx.shape), s, 0.0), index=grids, shape=x.shape)
+    return kept + SCATTER(where(last.reshape(idx.shape), s, 0.0), index=grids, shape=x.shape)
 
 
+@tensor_method
 def index_add(x: ArrayLike, axis: int, index: ArrayLike, source: ArrayLike, alpha: float = 1.0) -> Tensor:
     """PyTorch's ``index_add``: ``out = x`` with ``alpha * source[..., i, ...]`` added at ``index[i]`` along ``axis``.
 
@@ -715,7 +741,7 @@ def index_add(x: ArrayLike, axis: int, index: ArrayLike, source: ArrayLike, alph
         raise ShapeError(
             f"index_add: source of shape {s.shape} must have shape {expected} (x {x.shape}, {idx.size} indices)"
         )
-    return x + ops.SCATTER(s * alpha, index=_along(a, idx), shape=x.shape)
+    return x + SCATTER(s * alpha, index=_along(a, idx), shape=x.shape)
 
 
 def _mask(mask: ArrayLike, name: str) -> np.ndarray:
@@ -725,6 +751,7 @@ def _mask(mask: ArrayLike, name: str) -> np.ndarray:
     return m
 
 
+@tensor_method
 def masked_fill(x: ArrayLike, mask: ArrayLike, value: float) -> Tensor:
     """``x`` with ``value`` where ``mask`` (which broadcasts to x's shape) is true.
 
@@ -746,6 +773,7 @@ def _broadcasts(*shapes: tuple[int, ...]) -> bool:
     return True
 
 
+@tensor_method
 def masked_select(x: ArrayLike, mask: ArrayLike) -> Tensor:
     """The elements of ``x`` where ``mask`` is true, as a 1-D tensor (both broadcast first).
 
@@ -762,6 +790,7 @@ def masked_select(x: ArrayLike, mask: ArrayLike) -> Tensor:
     return getitem(x, np.broadcast_to(m, shape))
 
 
+@tensor_method
 def nonzero(x: ArrayLike) -> tuple[Tensor, ...]:
     """The indices of the nonzero elements, one int64 tensor per axis (NumPy's ``nonzero``).
 
@@ -776,6 +805,7 @@ def nonzero(x: ArrayLike) -> tuple[Tensor, ...]:
     return tuple(constant(i.astype(np.int64)) for i in np.nonzero(d))
 
 
+@tensor_method
 def argwhere(x: ArrayLike) -> Tensor:
     """The indices of the nonzero elements, one row each: shape ``(count, ndim)`` (PyTorch's ``nonzero``).
 
