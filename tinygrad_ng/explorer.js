@@ -25,6 +25,10 @@
   function shape(s) {
     return "(" + s.shape.join(", ") + (s.shape.length === 1 ? ",)" : ")");
   }
+  function norm(s) {
+    if (typeof s.norm === "number" || !s.values) return s.norm;
+    return s.values.some((v) => typeof v === "string") ? undefined : Math.sqrt(s.values.reduce((a, v) => a + v * v, 0));
+  }
   function hist(s, cls) {
     if (!s.hist) return "";
     const top = Math.max(...s.hist), w = 180 / s.hist.length;
@@ -53,7 +57,7 @@
   function showView(k) {
     if (k === view) return;
     view = k;
-    graph.innerHTML = V[k].svg;
+    graph.innerHTML = $("svg" + k).textContent;
     svg = graph.querySelector("svg");
     svg.removeAttribute("width");
     svg.removeAttribute("height");
@@ -251,7 +255,8 @@
   });
 
   // ------------------------------------------------------------------ heat map
-  const rms = N.map((n) => (n.grad && typeof n.grad.rms === "number" ? n.grad.rms : null));
+  const size = (s) => s.shape.reduce((a, b) => a * b, 1);
+  const rms = N.map((n) => (n.grad && typeof norm(n.grad) === "number" ? norm(n.grad) / Math.sqrt(size(n.grad)) : null));
   const logs = rms.filter((r) => r > 0).map(Math.log10);
   const lo = logs.length ? Math.min(...logs) : 0, hi = logs.length ? Math.max(...logs, lo + 2) : 1;
   function heatColour(i) {

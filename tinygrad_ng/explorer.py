@@ -44,6 +44,7 @@ from .viz import GraphDrawing, _attrs_text, _check_roots, _leaf_scope, _parent_s
 __all__ = ["Explorer", "explore"]
 
 BINS = 12  # histogram bars per tensor
+FAN_OUT = 6  # a tensor used in more places than this in one view is drawn once per use
 SMALL = 8  # arrays of at most this many elements are recorded whole
 FONT = "Helvetica"
 ROLE_FILL = {"parameter": "#dcedc8", "input": "#eceff1", "intermediate": "#e3f2fd", "output": "#ffe0b2"}
@@ -151,11 +152,11 @@ def explore(
 
 # --------------------------------------------------------------------------- recording
 def _num(x: float) -> float | str:
-    """A JSON-safe number, 6 significant digits ("nan", "inf", "-inf" as text)."""
+    """A JSON-safe number, 5 significant digits ("nan", "inf", "-inf" as text)."""
     x = float(x)
     if not math.isfinite(x):
         return str(x)
-    return float(f"{x:.6g}")
+    return float(f"{x:.5g}")
 
 
 def _summary(arr: np.ndarray) -> dict[str, Any]:
@@ -166,21 +167,22 @@ def _summary(arr: np.ndarray) -> dict[str, Any]:
         return out
     d = a.astype(np.float64, copy=False)
     finite = d[np.isfinite(d)]
-    out["nonfinite"] = int(d.size - finite.size)
+    if finite.size < d.size:
+        out["nonfinite"] = int(d.size - finite.size)
     if a.size <= SMALL:
         out["values"] = [_num(v) for v in d.ravel()]
-    if finite.size:
+    elif finite.size:
         lo, hi = float(finite.min()), float(finite.max())
         out.update(
             mean=_num(finite.mean()),
             min=_num(lo),
             max=_num(hi),
             norm=_num(np.sqrt(np.sum(finite * finite))),
-            rms=_num(np.sqrt(np.mean(finite * finite))),
         )
-        if finite.size > SMALL:
-            counts, _ = np.histogram(finite, bins=BINS, range=(lo, hi) if hi > lo else (lo - 0.5, hi + 0.5))
-            out["hist"] = counts.tolist()
+        # A range too narrow for BINS distinct float edges (all equal, or denormal) gets a unit width.
+        narrow = not hi - lo > 1e-9 * max(abs(lo), abs(hi)) or hi - lo < 1e-290
+        counts, _ = np.histogram(finite, bins=BINS, range=(lo - 0.5, hi + 0.5) if narrow else (lo, hi))
+        out["hist"] = counts.tolist()
     return out
 
 
@@ -194,6 +196,11 @@ class _Recording:
         self.names = self._names()
         root_ids = {id(r) for r in roots}
         scopes = {t.scope for t in self.tensors if t.scope}
+        users: dict[int, set[str | None]] = {}  # the scopes of the ops that use each leaf
+        for t in self.tensors:
+            for p in t.parents:
+                if p.op is None:
+                    users.setdefault(id(p), set()).add(t.scope)
         self.steps: list[dict[str, Any]] = []
         grads = self._backward()
         self.nodes: list[dict[str, Any]] = []
@@ -205,7 +212,7 @@ class _Recording:
                 "name": self.names[i],
                 "role": role,
                 "dtype": str(t.dtype),
-                "scope": t.scope if t.op else _leaf_scope(t.name, scopes),
+                "scope": t.scope if t.op else _leaf_scope(t.name, scopes) or _common_scope(users.get(id(t), set())),
                 "value": _summary(t._data),
             }
             if t.op:
@@ -283,6 +290,19 @@ class _Recording:
         with trace_backward(hook):
             found = grad(self.roots, wanted, retain_graph=True, allow_unused=True)
         return {id(t): g.data for t, g in zip(wanted, found) if g is not None}
+
+
+def _common_scope(scopes: set[str | None]) -> str | None:
+    """The innermost scope that holds all of ``scopes`` (where a leaf used only there is drawn)."""
+    if not scopes or None in scopes:
+        return None
+    parts = [s.split(".") for s in scopes]  # type: ignore[union-attr]
+    common: list[str] = []
+    for names in zip(*parts):
+        if len(set(names)) > 1:
+            break
+        common.append(names[0])
+    return ".".join(common) or None
 
 
 def _released(t: Tensor) -> str:
@@ -381,9 +401,8 @@ class _Layout:
         clusters = {s for i in members for s in self.chain[i][level:]}
         cluster_ids = {s: f"c{k}" for k, s in enumerate(sorted(clusters))}
         body: dict[str | None, list[str]] = {s: [] for s in [None, *clusters]}
-        stubs: dict[int, str] = {}
-        edges: list[list[Any]] = []
-        edge_text: list[str] = []
+        stubs: dict[str, int] = {}  # dashed stand-ins for a node drawn elsewhere: element id -> node
+        wires: list[tuple[str, str, str | None, str]] = []  # source, target, element id, label
         for i in members:
             node = nodes[i]
             where = cluster_of[i]
@@ -391,14 +410,14 @@ class _Layout:
             if "op" not in node:
                 continue
             body[where].append(_op_dot(i, node))
-            edges.append([f"r{i}", f"o{i}", f"t{i}"])
-            edge_text.append(f'o{i} -> t{i} [id="r{i}"]')
+            wires.append((f"o{i}", f"t{i}", f"r{i}", ""))
             for pos, j in enumerate(node["parents"]):
-                src = rep.get(j) or stubs.setdefault(j, f"x{j}")  # an input from outside: a stub leading to it
-                eid = f"e{i}_{pos}"
-                edges.append([eid, src, f"o{i}"])
+                src = rep.get(j)
+                if src is None:  # an input from outside this view: a stub that leads to it
+                    src = f"x{j}"
+                    stubs[src] = j
                 label = f', label="{pos}", fontsize=9, fontcolor="#78909c"' if len(node["parents"]) > 1 else ""
-                edge_text.append(f'{src} -> o{i} [id="{eid}"{label}]')
+                wires.append((src, f"o{i}", f"e{i}_{pos}", label))
         pairs: set[tuple[str, str]] = set()
         for j, dst in rep.items():  # edges into boxes, one per pair of elements
             if not dst.startswith("b") or "op" not in nodes[j]:
@@ -408,14 +427,35 @@ class _Layout:
                 if src is None or src == dst or (src, dst) in pairs:
                     continue
                 pairs.add((src, dst))
-                edge_text.append(f"{src} -> {dst}")
+                wires.append((src, dst, None, ""))
+        # A tensor feeding many places (shared weights) gets a stand-in per use: long fan-out
+        # edges are hard to read and make Graphviz's layout time explode.
+        uses: dict[str, int] = {}
+        for src, *_ in wires:
+            uses[src] = uses.get(src, 0) + 1
+        edges: list[list[str]] = []
+        edge_text: list[str] = []
+        count: dict[str, int] = {}
+        for src, dst, eid, label in wires:
+            if uses[src] > FAN_OUT and dst[0] == "b":
+                continue  # the box's own view shows where it comes from
+            if uses[src] > FAN_OUT and src[0] in "tx":
+                k = count[src] = count.get(src, 0) + 1
+                copy = f"x{src[1:]}_{k}"
+                stubs[copy] = int(src[1:])
+                src = copy
+            if eid is not None:
+                edges.append([eid, src, dst])
+            edge_text.append(f"{src} -> {dst}" + (f' [id="{eid}"{label}]' if eid else ""))
         for bid, s in boxes.items():
             label = f"{s}\n{self.size[s]} nodes: open"
             body[None].append(
                 f'{bid} [id="{bid}", shape=box3d, style=filled, fillcolor="#f3e5f5", color="#6a1b9a", '
                 f"label={_quote(label)}]"
             )
-        for j, sid in stubs.items():
+        for sid, j in stubs.items():
+            if uses.get(sid, 0) > FAN_OUT:
+                continue  # replaced by its copies
             body[None].append(
                 f'{sid} [id="{sid}", shape=box, style="dashed,rounded", color="#9e9e9e", fontcolor="#616161", '
                 f"label={_quote(nodes[j]['name'] + ' ↗')}]"
@@ -442,7 +482,7 @@ class _Layout:
             "dot": "\n".join(lines) + "\n",
             "members": members,
             "boxes": boxes,
-            "stubs": {sid: j for j, sid in stubs.items()},
+            "stubs": {sid: j for sid, j in stubs.items() if uses.get(sid, 0) <= FAN_OUT},
             "clusters": info,
             "edges": edges,
             "collapsed": outer if drawn > self.start_collapsed else [],
@@ -461,7 +501,7 @@ def _tensor_dot(i: int, node: dict[str, Any]) -> str:
     label = f'<<B>{html.escape(node["name"])}</B><BR/><FONT POINT-SIZE="10">{shape} {node["dtype"]}</FONT>>'
     extra = ", peripheries=2" if role == "output" else ""
     return (
-        f't{i} [id="t{i}", shape=box, style="rounded,filled", fillcolor="{ROLE_FILL[role]}", '
+        f't{i} [id="t{i}", shape=box, style=filled, fillcolor="{ROLE_FILL[role]}", '
         f'color="{ROLE_BORDER[role]}", label={label}{extra}]'
     )
 
@@ -508,11 +548,19 @@ def _render_all(sources: list[str]) -> list[str]:
     parts = [p[p.index("<svg") :] for p in svg.split("<?xml")[1:]]
     if len(parts) != len(sources):
         raise GraphError(f"explore: dot returned {len(parts)} drawings for {len(sources)} views")
-    return [_TITLE.sub("", _COMMENT.sub("", p)).strip() for p in parts]
+    return [_shrink(p) for p in parts]
 
 
 _TITLE = re.compile(r"<title>[^<]*</title>\n?")  # Graphviz's hover text: the DOT ids, of no use here
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_DIGITS = re.compile(r"(\d\.\d)\d+")
+_FONT = re.compile(r' font-family="[^"]*"')
+
+
+def _shrink(svg: str) -> str:
+    """Graphviz's SVG, smaller: no comments or titles, coordinates to 0.1 pt, the font set by the page's CSS."""
+    svg = _TITLE.sub("", _COMMENT.sub("", svg))
+    return _FONT.sub("", _DIGITS.sub(r"\1", svg)).strip()
 
 
 # --------------------------------------------------------------------------- the page
@@ -521,6 +569,9 @@ def _asset(name: str) -> str:
 
 
 def _page(data: dict[str, Any]) -> str:
+    svgs = "\n".join(
+        f'<script type="image/svg+xml" id="svg{k}">{v.pop("svg")}</script>' for k, v in enumerate(data["views"])
+    )
     blob = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
     title = html.escape(str(data["title"]))
     return f"""<!DOCTYPE html>
@@ -553,6 +604,7 @@ def _page(data: dict[str, Any]) -> str:
   <span id="stepinfo"></span>
 </footer>
 <script type="application/json" id="data">{blob}</script>
+{svgs}
 <script>
 {_asset("explorer.js")}
 </script>
