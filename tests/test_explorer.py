@@ -175,6 +175,25 @@ def test_large_views_start_collapsed() -> None:
     assert data["views"][0]["collapsed"] == []
 
 
+@pytest.mark.usefixtures("dot")
+def test_output_with_many_elements_records_values_but_no_backward_pass() -> None:
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, name="x")
+    page = tg.explore((x * 2).exp())
+    data = page_data(page)
+    assert page.n_steps == 0 and data["steps"] == []
+    assert all("grad" not in n for n in data["nodes"])
+    assert data["nodes"][0]["value"]["values"] == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.usefixtures("dot")
+def test_custom_op_shows_its_own_rule() -> None:
+    cube = tg.custom_op("cube_explorer", lambda x: x**3, lambda g, out, x: g * 3 * x**2, rule="dx = g * 3 x**2")
+    x = tg.Tensor([2.0], requires_grad=True, name="x")
+    data = page_data(tg.explore(cube(x).sum()))
+    node = next(n for n in data["nodes"] if n.get("op") == "cube_explorer")
+    assert node["rule"] == "dx = g * 3 x**2"
+
+
 def test_released_graph_is_refused() -> None:
     t = two_layer()
     t["J"].backward()

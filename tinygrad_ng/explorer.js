@@ -337,7 +337,7 @@
   $("prev").addEventListener("click", () => setStep(step - 1));
   $("next").addEventListener("click", () => setStep(step + 1));
   document.addEventListener("keydown", (e) => {
-    if (e.target === search) return;
+    if (e.target === search || e.target === slider) return;  // the slider moves itself
     if (e.key === "ArrowRight") setStep(step + 1);
     if (e.key === "ArrowLeft") setStep(step - 1);
   });

@@ -216,9 +216,8 @@ class _Recording:
                 "value": _summary(t._data),
             }
             if t.op:
-                op = REGISTRY.get(t.op)
                 node["op"] = t.op
-                node["rule"] = getattr(op, "rule", "") or ""
+                node["rule"] = _rule(t)
                 node["attrs"] = _attrs_text(t.attrs)
                 node["parents"] = [self.index[id(p)] for p in t.parents]
             if id(t) in grads:
@@ -290,6 +289,15 @@ class _Recording:
         with trace_backward(hook):
             found = grad(self.roots, wanted, retain_graph=True, allow_unused=True)
         return {id(t): g.data for t, g in zip(wanted, found) if g is not None}
+
+
+def _rule(t: Tensor) -> str:
+    """The derivative rule of the op that made ``t``: the registry's, or a custom op's own."""
+    op = REGISTRY.get(t.op) if t.op else None
+    ctx = getattr(t, "_ctx", None)
+    if op is None and isinstance(ctx, tuple) and ctx:
+        op = ctx[0]
+    return str(getattr(op, "rule", "") or "")
 
 
 def _common_scope(scopes: set[str | None]) -> str | None:
