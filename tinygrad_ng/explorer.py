@@ -64,7 +64,7 @@ class Explorer:
     >>> a = tg.Tensor([1.0, -2.0], requires_grad=True, name="a")
     >>> page = tg.explore((a + a).sum())  # doctest: +SKIP
     >>> page  # doctest: +SKIP
-    <Explorer: 5 nodes, 2 backward steps, 1 view, 14 kB>
+    <Explorer: 5 nodes, 2 backward steps, 1 view, 23 kB>
     """
 
     def __init__(self, html_text: str, n_nodes: int, n_steps: int, n_views: int) -> None:
@@ -126,8 +126,8 @@ def explore(
     >>> W = tg.Tensor([[0.5, -1.0]], requires_grad=True, name="W")
     >>> Z = W @ tg.Tensor([[1.0], [2.0]], name="X")
     >>> page = tg.explore(tg.mse_loss(Z, [[0.0]]))  # doctest: +SKIP
-    >>> page.n_steps  # doctest: +SKIP
-    3
+    >>> page.n_steps  # matmul, add, pow_scalar, mean  # doctest: +SKIP
+    4
     """
     roots = _check_roots(root_or_roots)
     if layout_limit < 2 or start_collapsed < 0:
