@@ -1,7 +1,8 @@
 """The notebooks in examples/: one per assignment script, committed without outputs, short under pytest.
 
-CI executes them with nbmake (``pytest --nbmake examples``, see .ci/run); examples/conftest.py
-makes that run short through the parameter every notebook reads first.
+CI executes them with nbmake (``pytest --nbmake examples``, see .ci/run), with
+``TINYGRAD_NG_NOTEBOOK_ITERATIONS`` set to a few iterations: every notebook's first cell reads it
+(unset, a notebook trains for the course's number of iterations).
 """
 
 from __future__ import annotations

@@ -331,6 +331,11 @@
       panel.innerHTML = stepPanel(step);
     }
     applyStep();
+    const on = svg && svg.querySelector(".vjp");
+    if (on) {  // keep the running op in sight
+      const r = on.getBoundingClientRect(), g = graph.getBoundingClientRect();
+      if (r.right < g.left || r.left > g.right || r.bottom < g.top || r.top > g.bottom) center(on.id);
+    }
   }
   slider.max = String(S.length);
   slider.addEventListener("input", () => setStep(Number(slider.value)));

@@ -110,7 +110,7 @@ def explore(
     Args:
         root_or_roots: the output (a loss) or a sequence of outputs. With one-element outputs
             the page holds every gradient and the backward stepper; otherwise only the forward values.
-        title: the page's title (default: the roots' names).
+        title: the page's title (default: the roots' names, else "computation graph").
         layout_limit: the most nodes one view lays out; larger scopes open in views of their own.
         start_collapsed: views with more nodes than this open with their clusters collapsed.
 
@@ -141,7 +141,7 @@ def explore(
     for v, svg in zip(views, svgs):
         v["svg"] = svg
     data = {
-        "title": title or ", ".join(graph.names[graph.index[id(r)]] for r in roots),
+        "title": title or ", ".join(r.name for r in roots if r.name) or "computation graph",
         "nodes": graph.nodes,
         "steps": graph.steps,
         "views": views,
