@@ -66,7 +66,7 @@ def test_trace_backward_follows_the_walk_and_its_contributions_sum_to_the_gradie
     for node, _, _ in calls:
         if not visited or visited[-1] is not node:
             visited.append(node)
-    assert visited == list(reversed(topological_order([t["J"]])))
+    assert visited == [n.out() for n in reversed(topological_order([t["J"]._node]))]
     for leaf in ("W1", "b1", "W2", "b2"):
         sent = sum(gp for node, i, gp in calls if node.parents[i] is t[leaf])
         np.testing.assert_allclose(sent, t[leaf].grad, rtol=1e-12)
@@ -115,7 +115,7 @@ def test_page_is_self_contained_and_records_the_engine_numbers() -> None:
         else:
             np.testing.assert_allclose([rec["min"], rec["max"]], [g.data.min(), g.data.max()], rtol=1e-4)
     # The steps: one per op, in the walk's order, J's op first.
-    walk = list(reversed(topological_order([t["J"]])))
+    walk = [n.out() for n in reversed(topological_order([t["J"]._node]))]
     steps = [data["nodes"][s["node"]] for s in data["steps"]]
     assert [n["op"] for n in steps] == [o.op for o in walk]
     assert [n["name"] for n in steps if not n["name"].startswith("t")] == [o.name for o in walk if o.name]

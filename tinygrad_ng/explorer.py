@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 
+from ._files import write_text
 from .autograd import grad, topological_order, trace_backward
 from .errors import ArgumentError, GraphError
-from .ops import REGISTRY
 from .tensor import Tensor
-from .viz import GraphDrawing, _attrs_text, _check_roots, _leaf_scope, _parent_scope, _quote, _shape, _write_atomic
+from .viz import GraphDrawing, _attrs_text, _check_roots, _leaf_scope, _parent_scope, _quote, _shape
 
 __all__ = ["Explorer", "explore"]
 
@@ -86,9 +86,7 @@ class Explorer:
         >>> tg.explore((x * x).sum()).save("graph.html")  # doctest: +SKIP
         PosixPath('graph.html')
         """
-        path = Path(path)
-        _write_atomic(path, self.html.encode())
-        return path
+        return write_text(path, self.html)
 
     def _repr_html_(self) -> str:
         # An iframe keeps the page's ids, styles and script apart from the notebook's.
@@ -229,22 +227,10 @@ class _Recording:
     @staticmethod
     def _collect(roots: list[Tensor]) -> list[Tensor]:
         """Every tensor below the roots, each after its parents (leaves where first used)."""
-        for t in roots:  # a root may itself be a leaf
+        out = topological_order(roots, inputs=lambda t: t.parents)
+        for t in out:
             if t.op is not None and not t.parents:
                 raise GraphError(_released(t))
-        out: list[Tensor] = []
-        seen: set[int] = set()
-        for node in topological_order(roots):
-            if not node.parents:
-                raise GraphError(_released(node))
-            for p in (*node.parents, node):
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    out.append(p)
-        for r in roots:
-            if id(r) not in seen:
-                seen.add(id(r))
-                out.append(r)
         return out
 
     def _names(self) -> list[str]:
@@ -292,12 +278,9 @@ class _Recording:
 
 
 def _rule(t: Tensor) -> str:
-    """The derivative rule of the op that made ``t``: the registry's, or a custom op's own."""
-    op = REGISTRY.get(t.op) if t.op else None
-    ctx = getattr(t, "_ctx", None)
-    if op is None and isinstance(ctx, tuple) and ctx:
-        op = ctx[0]
-    return str(getattr(op, "rule", "") or "")
+    """The derivative rule of the op that made ``t`` (a registered or a custom op)."""
+    node = t._node
+    return str(getattr(node.op, "rule", "") or "") if node is not None else ""
 
 
 def _common_scope(scopes: set[str | None]) -> str | None:
