@@ -27,6 +27,7 @@ from .errors import (
     TensorIndexError,
     TinygradError,
 )
+from .explorer import Explorer, explore
 from .functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -83,6 +84,8 @@ __all__ = [
     "GraphvizNotFoundError",
     "draw_graph",
     "GraphDrawing",
+    "explore",
+    "Explorer",
     "nn",
     "optim",
     "data",

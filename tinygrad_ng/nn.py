@@ -430,7 +430,8 @@ class MLP(Module):
     Parameters are named as in the course's ``parameters`` dict: ``W1, b1, ..., WL, bL``, with
     ``Wl (n_l, n_{l-1})`` and ``bl (n_l, 1)``, drawn in the order W1, W2, ... WL from one generator,
     so ``MLP([12288, 7, 1], init="course-small", seed=1)`` equals the course's
-    ``np.random.seed(1)`` initialisation exactly. Layer ``l`` runs in ``name_scope("layer<l>")``.
+    ``np.random.seed(1)`` initialisation exactly. Layer ``l`` runs in ``name_scope("layer<l>")``,
+    and its outputs are named ``Z<l>`` and ``A<l>`` as in the course.
 
     Args:
         n_units: layer sizes, input first; ``[n_x, 1]`` is logistic regression.
@@ -485,7 +486,10 @@ class MLP(Module):
             g = self._output if layer == L else self._hidden
             with name_scope(f"layer{layer}"):
                 z = getattr(self, f"W{layer}") @ a + getattr(self, f"b{layer}")
+                z.name = f"Z{layer}"  # the course's names, shown in graphs (dZ1 = ... in the explorer)
                 a = z if g is None else g(z)
+                if g is not None:
+                    a.name = f"A{layer}"
         return a
 
     def extra_repr(self) -> str:
