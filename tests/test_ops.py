@@ -15,6 +15,7 @@ from typing import Any
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from conv_cases import CONV_DRAWS
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -266,6 +267,7 @@ CASES: dict[str, Case] = {
     "binary_cross_entropy_with_logits": Case(draw_bce_logits),
     "binary_cross_entropy": Case(draw_bce),
 }
+CASES.update({name: Case(draw) for name, draw in CONV_DRAWS.items()})  # convolution and pooling
 
 
 def test_every_op_has_a_test_domain() -> None:
