@@ -60,3 +60,23 @@ def test_four_layer_model_reaches_80_percent_test_accuracy_after_2500_iterations
     assert "Cost after iteration 2400: 0.092878" in out  # the course's printout
     assert "train accuracy: 98.56459330143541 %" in out  # 206 of 209
     assert "test accuracy: 80.0 %" in out
+
+
+def _differences(out: str) -> list[float]:
+    return [float(line.split("=")[-1].rstrip(")")) for line in out.splitlines() if "max |difference|" in line]
+
+
+def test_conv_step_by_step_prints_the_course_values(tmp_path: Path) -> None:
+    out = _run("conv_step_by_step.py", cwd=tmp_path)
+    assert "0.55112764745667" in out  # conv_forward's mean(Z)
+    assert "dA_mean = 1.45243777753880" in out and "db_mean = 7.83923256461683" in out
+    assert "5.05844394 -1.68282702" in out  # pool_backward, max
+    diffs = _differences(out)
+    assert len(diffs) == 10 and max(diffs) < 1e-13
+
+
+def test_rnn_step_by_step_agrees_with_the_course(tmp_path: Path) -> None:
+    out = _run("rnn_step_by_step.py", cwd=tmp_path)
+    assert "0.59584544  0.18141802  0.61311866" in out  # rnn_cell_forward's a_next[4]
+    diffs = _differences(out)
+    assert len(diffs) == 8 and max(diffs) < 1e-13
