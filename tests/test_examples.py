@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CAT_DIR, ROOT, needs_cat_data
+from conftest import CAT_DIR, IN_CI, ROOT, needs_cat_data
+
+from tinygrad_ng.data import course_data_dir
 
 
 def _run(script: str, *args: str, cwd: Path) -> str:
@@ -80,3 +82,17 @@ def test_rnn_step_by_step_agrees_with_the_course(tmp_path: Path) -> None:
     assert "0.59584544  0.18141802  0.61311866" in out  # rnn_cell_forward's a_next[4]
     diffs = _differences(out)
     assert len(diffs) == 8 and max(diffs) < 1e-13
+
+
+needs_course_data = pytest.mark.skipif(
+    not IN_CI and (course_data_dir("regularization") is None or course_data_dir("dinos") is None),
+    reason="the course's regularization and dinos data are not on this machine",
+)
+
+
+@needs_course_data
+def test_regularization_example_starts_from_the_course_costs(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    out = _run("regularization.py", "--iterations", "1", cwd=tmp_path)
+    for cost in ("0.6557412523481002", "0.6974484493131264", "0.654391240514982"):  # none, L2, dropout
+        assert f"Cost after iteration 0: {cost}" in out
