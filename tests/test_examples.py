@@ -96,3 +96,14 @@ def test_regularization_example_starts_from_the_course_costs(tmp_path: Path) -> 
     out = _run("regularization.py", "--iterations", "1", cwd=tmp_path)
     for cost in ("0.6557412523481002", "0.6974484493131264", "0.654391240514982"):  # none, L2, dropout
         assert f"Cost after iteration 0: {cost}" in out
+
+
+def test_gradient_checking_finds_the_course_bugs(tmp_path: Path) -> None:
+    out = _run("gradient_checking.py", cwd=tmp_path)
+    diffs = [
+        float(line.split("difference = ")[1].split("\x1b")[0]) for line in out.splitlines() if "difference = " in line
+    ]
+    one_d, buggy, fixed = diffs
+    assert one_d < 1e-9
+    assert buggy == pytest.approx(0.2850931567761624, rel=1e-10)
+    assert fixed < 2e-7 and fixed == pytest.approx(1.1890913024779e-07, rel=1e-5)
