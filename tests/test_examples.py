@@ -107,3 +107,9 @@ def test_gradient_checking_finds_the_course_bugs(tmp_path: Path) -> None:
     assert one_d < 1e-9
     assert buggy == pytest.approx(0.2850931567761624, rel=1e-10)
     assert fixed < 2e-7 and fixed == pytest.approx(1.1890913024779e-07, rel=1e-5)
+
+
+def test_optimization_example_prints_the_course_costs(tmp_path: Path) -> None:
+    out = _run("optimization.py", "--epochs", "1", cwd=tmp_path)
+    for cost in ("0.702405", "0.702413", "0.702166"):  # gd, momentum, Adam: the course's printouts
+        assert f"Cost after epoch 0: {cost}" in out
