@@ -113,3 +113,11 @@ def test_optimization_example_prints_the_course_costs(tmp_path: Path) -> None:
     out = _run("optimization.py", "--epochs", "1", cwd=tmp_path)
     for cost in ("0.702405", "0.702413", "0.702166"):  # gd, momentum, Adam: the course's printouts
         assert f"Cost after epoch 0: {cost}" in out
+
+
+@needs_course_data
+def test_dinosaurs_example_samples_the_course_names(tmp_path: Path) -> None:
+    out = _run("dinosaurs.py", "--iterations", "1", "--out", "pics", cwd=tmp_path)
+    assert "Iteration: 0, Loss: 23.087336" in out
+    assert "Nkzxwtdmfqoeyhsqwasjkjvu\nKneb\nKzxwtdmfqoeyhsqwasjkjvu\nNeb\n" in out  # the course's first samples
+    assert (tmp_path / "pics" / "learning_curve.png").is_file()
