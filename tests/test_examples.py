@@ -121,3 +121,11 @@ def test_dinosaurs_example_samples_the_course_names(tmp_path: Path) -> None:
     assert "Iteration: 0, Loss: 23.087336" in out
     assert "Nkzxwtdmfqoeyhsqwasjkjvu\nKneb\nKzxwtdmfqoeyhsqwasjkjvu\nNeb\n" in out  # the course's first samples
     assert (tmp_path / "pics" / "learning_curve.png").is_file()
+
+
+@needs_cat_data
+def test_cat_convnet_trains(tmp_path: Path) -> None:
+    out = _run("cat_convnet.py", "--data", str(CAT_DIR), "--epochs", "2", "--out", "pics", cwd=tmp_path)
+    costs = [float(line.split(": ")[1]) for line in out.splitlines() if line.startswith("Cost after epoch")]
+    assert len(costs) == 2 and costs[1] < costs[0]
+    assert "test accuracy" in out and (tmp_path / "pics" / "learning_curve.png").is_file()
