@@ -90,11 +90,13 @@ def engine(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray, pads: tuple[int, ..
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="3 rounds instead of 15")
+    parser.add_argument("--batch", type=int, help="examples per layer instead of the course's (a smoke run)")
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 15
     print("| layer (m, forward + backward) | numpy im2col (ms) | tinygrad_ng (ms) | ratio |")
     print("| --- | ---: | ---: | ---: |")
     for name, m, n, c, f, n_C, pads, pool in LAYERS:
+        m = args.batch or m
         rng = np.random.RandomState(0)
         A_prev, W, b = rng.randn(m, n, n, c), rng.randn(f, f, c, n_C) * 0.3, rng.randn(1, 1, 1, n_C) * 0.1
         dP = rng.randn(m, n // pool, n // pool, n_C)

@@ -50,7 +50,7 @@ class _Cell(Module):
     _gates: tuple[str, ...]  # one weight (n_a, n_a + n_x) and bias (n_a, 1) per gate, in drawing order
     _name: str
 
-    def __init__(self, n_x: int, n_a: int, init: str, seed: Seed, dtype: Any) -> None:
+    def __init__(self, n_x: int, n_a: int, *, init: str = "xavier", seed: Seed = None, dtype: Any = None) -> None:
         for value, what in ((n_x, "n_x"), (n_a, "n_a")):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ArgumentError(f"{self._name}: {what} must be an int >= 1, got {value!r}")
@@ -115,7 +115,7 @@ class RNNCell(_Cell):
     _name = "RNNCell"
 
     def __init__(self, n_x: int, n_a: int, *, init: str = "xavier", seed: Seed = None, dtype: Any = None) -> None:
-        super().__init__(n_x, n_a, init, seed, dtype)
+        super().__init__(n_x, n_a, init=init, seed=seed, dtype=dtype)
         rng, dt = _generator(seed), np.dtype(dtype or np.float64)
         self.Wax = Tensor(init_weight(self.n_a, self.n_x, init, rng, dt), requires_grad=True)
         self.Waa = Tensor(init_weight(self.n_a, self.n_a, init, rng, dt), requires_grad=True)
@@ -149,9 +149,6 @@ class LSTMCell(_Cell):
 
     _gates = ("f", "i", "o", "c")
     _name = "LSTMCell"
-
-    def __init__(self, n_x: int, n_a: int, *, init: str = "xavier", seed: Seed = None, dtype: Any = None) -> None:
-        super().__init__(n_x, n_a, init, seed, dtype)
 
     def _initial(self, state: Any, x: Tensor) -> Any:
         if state is None:
@@ -196,9 +193,6 @@ class GRUCell(_Cell):
     _gates = ("u", "r", "c")
     _name = "GRUCell"
 
-    def __init__(self, n_x: int, n_a: int, *, init: str = "xavier", seed: Seed = None, dtype: Any = None) -> None:
-        super().__init__(n_x, n_a, init, seed, dtype)
-
     def step(self, x: Tensor, state: Tensor) -> Tensor:
         """One GRU step from ``c_prev``."""
         concat = concatenate([state, x], axis=0)
@@ -213,7 +207,16 @@ class _Sequence(Module):
 
     _cell_type: type[_Cell]
 
-    def __init__(self, n_x: int, n_a: int, batch_first: bool, init: str, seed: Seed, dtype: Any) -> None:
+    def __init__(
+        self,
+        n_x: int,
+        n_a: int,
+        batch_first: bool = False,
+        *,
+        init: str = "xavier",
+        seed: Seed = None,
+        dtype: Any = None,
+    ) -> None:
         self.cell = self._cell_type(n_x, n_a, init=init, seed=seed, dtype=dtype)
         self.batch_first = bool(batch_first)
 
@@ -272,18 +275,6 @@ class RNN(_Sequence):
 
     _cell_type = RNNCell
 
-    def __init__(
-        self,
-        n_x: int,
-        n_a: int,
-        batch_first: bool = False,
-        *,
-        init: str = "xavier",
-        seed: Seed = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(n_x, n_a, batch_first, init, seed, dtype)
-
 
 class LSTM(_Sequence):
     """The LSTM over a sequence: returns ``(a, (a_last, c_last))``; ``c⟨0⟩ = 0`` unless a state is given.
@@ -303,18 +294,6 @@ class LSTM(_Sequence):
 
     _cell_type = LSTMCell
 
-    def __init__(
-        self,
-        n_x: int,
-        n_a: int,
-        batch_first: bool = False,
-        *,
-        init: str = "xavier",
-        seed: Seed = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(n_x, n_a, batch_first, init, seed, dtype)
-
 
 class GRU(_Sequence):
     """The GRU over a sequence: returns ``(a, a_last)``.
@@ -332,15 +311,3 @@ class GRU(_Sequence):
     """
 
     _cell_type = GRUCell
-
-    def __init__(
-        self,
-        n_x: int,
-        n_a: int,
-        batch_first: bool = False,
-        *,
-        init: str = "xavier",
-        seed: Seed = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(n_x, n_a, batch_first, init, seed, dtype)
