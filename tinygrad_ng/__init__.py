@@ -14,6 +14,7 @@ from . import conv, data, functional, nn, optim, train
 from .autograd import detect_anomaly, grad
 from .custom import CustomOp, custom_op
 from .errors import (
+    AllocationError,
     AnomalyError,
     ArgumentError,
     DTypeError,
@@ -74,6 +75,7 @@ __all__ = [
     "AnomalyError",
     "GradcheckError",
     "SerializationError",
+    "AllocationError",
     "gradcheck",
     "gradgradcheck",
     "GradcheckReport",

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._random import Seed, generator
 from .errors import ArgumentError, ShapeError, TinygradError
 
 __all__ = [
@@ -222,7 +223,7 @@ def minibatches(
     batch_size: int = 64,
     *,
     shuffle: bool = True,
-    seed: int | np.random.RandomState | np.random.Generator | None = 0,
+    seed: Seed = 0,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(X_batch (n_x, b), Y_batch (n_y, b))`` column batches covering the m samples once.
 
@@ -244,7 +245,7 @@ def minibatches(
         raise ArgumentError(f"minibatches: batch_size must be >= 1, got {batch_size}")
     m = X.shape[1]
     if shuffle:
-        rng = seed if isinstance(seed, (np.random.RandomState, np.random.Generator)) else np.random.RandomState(seed)
+        rng = generator(seed, "minibatches")
         order = rng.permutation(m)
         X, Y = X[:, order], Y[:, order]
     for start in range(0, m, batch_size):

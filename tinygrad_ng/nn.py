@@ -22,11 +22,12 @@ import os
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from ._files import atomic_write
+from ._random import Seed, generator
 from .errors import ArgumentError, SerializationError, ShapeError
 from .tensor import ArrayLike, Tensor, constant, name_scope
 
@@ -56,8 +57,6 @@ __all__ = [
     *_LATER_LAYERS,
 ]
 
-Seed = int | np.random.Generator | np.random.RandomState | None
-Init = Literal["course-small", "course-deep", "he", "xavier", "zeros"]
 
 # How each initialiser scales a standard-normal (n_out, n_in) draw; n_in is n_{l-1}. Written as the
 # course writes them (``* 0.01``, ``/ sqrt(n)``), so the results are bit for bit the course's.
@@ -74,22 +73,6 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "sigmoid": Tensor.sigmoid,
     "leaky_relu": Tensor.leaky_relu,
 }
-
-
-def _generator(seed: Seed) -> Any:
-    """A NumPy generator to draw weights from, in order.
-
-    ``None`` draws from NumPy's global legacy generator, so ``np.random.seed(1)`` followed by
-    building a model reproduces the course; an int makes a fresh ``RandomState(seed)`` (the
-    same numbers); a ``Generator``/``RandomState`` is drawn from and advanced.
-    """
-    if seed is None:
-        return np.random  # the module-level functions share NumPy's global RandomState
-    if seed is np.random or isinstance(seed, (np.random.Generator, np.random.RandomState)):
-        return seed
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.RandomState(int(seed))
-    raise ArgumentError(f"seed must be None, an int, or a numpy Generator/RandomState, got {type(seed).__name__}")
 
 
 def init_weight(n_out: int, n_in: int, init: str = "course-deep", seed: Seed = None, dtype: Any = None) -> np.ndarray:
@@ -116,7 +99,7 @@ def init_weight(n_out: int, n_in: int, init: str = "course-deep", seed: Seed = N
         return np.zeros((n_out, n_in), dtype)
     if init not in INITS:
         raise ArgumentError(f"init_weight: unknown init {init!r}; choose one of {['zeros', *INITS]}")
-    draw = _generator(seed).standard_normal((n_out, n_in))
+    draw = generator(seed).standard_normal((n_out, n_in))
     return INITS[init](draw, n_in, n_out).astype(dtype, copy=False)
 
 
@@ -516,7 +499,7 @@ class MLP(Module):
         self.output = output
         self._hidden = _activation(hidden, "MLP")
         self._output = _activation(output, "MLP")
-        rng = _generator(seed)
+        rng = generator(seed)
         for layer, (n_in, n_out) in enumerate(itertools.pairwise(n_units), start=1):
             W = init_weight(n_out, n_in, init, rng, dtype)
             setattr(self, f"W{layer}", Tensor(W, requires_grad=True))
