@@ -260,6 +260,7 @@ STRATEGIES: dict[str, Callable[..., Draw]] = {
     "astype": lambda: draw_astype,
     "bce_logits": lambda: draw_bce_logits,
     "bce": lambda: draw_bce,
+    **{kind: (lambda draw=draw: draw) for kind, draw in CONV_DRAWS.items()},  # convolution and pooling
 }
 
 # Each registered op's test domain, from its definition (defop(..., domain=Domain(kind, *args))).
@@ -268,7 +269,6 @@ CASES: dict[str, Case] = {
     for name, op in REGISTRY.items()
     if op.domain is not None and op.domain.kind in STRATEGIES
 }
-CASES.update({name: Case(draw) for name, draw in CONV_DRAWS.items()})  # convolution and pooling
 
 
 def test_every_op_has_a_test_domain() -> None:

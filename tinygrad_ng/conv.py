@@ -43,7 +43,7 @@ import numpy as np
 
 from .errors import ArgumentError, ShapeError
 from .functional import as_tensor
-from .ops import defop
+from .ops import Domain, defop
 from .tensor import ArrayLike, Tensor, constant
 
 __all__ = [
@@ -232,6 +232,7 @@ CONV2D = defop(
         lambda g, out, x, w, **a: _two_way(CONV2D_WEIGHT_GRAD, x, g, weight_shape=tuple(w.shape), **a),
     ),
     rule="dx = conv_transpose(g, w);  dw = correlate(x, g)",
+    domain=Domain("conv2d"),  # tests/conv_cases.py draws its geometries
 )
 CONV2D_INPUT_GRAD = defop(
     "conv2d_input_grad",
@@ -241,6 +242,7 @@ CONV2D_INPUT_GRAD = defop(
         lambda h, out, g, w, input_shape, **a: _two_way(CONV2D_WEIGHT_GRAD, h, g, weight_shape=tuple(w.shape), **a),
     ),
     rule="dg = conv2d(h, w);  dw = correlate(h, g)",
+    domain=Domain("conv2d_input_grad"),  # tests/conv_cases.py draws its geometries
 )
 CONV2D_WEIGHT_GRAD = defop(
     "conv2d_weight_grad",
@@ -250,6 +252,7 @@ CONV2D_WEIGHT_GRAD = defop(
         lambda h, out, x, g, weight_shape, **a: _two_way(CONV2D, x, h, **a),
     ),
     rule="dx = conv_transpose(g, h);  dg = conv2d(x, h)",
+    domain=Domain("conv2d_weight_grad"),  # tests/conv_cases.py draws its geometries
 )
 
 
@@ -312,12 +315,14 @@ WINDOW_SUM2D = defop(
     _window_sum,
     (lambda g, out, x, **a: _two_way(WINDOW_SUM2D_TRANSPOSE, g, input_shape=tuple(x.shape), **a),),
     rule="dx[window] += weights * g  (average pooling: weights = 1 / window size)",
+    domain=Domain("window_sum2d"),  # tests/conv_cases.py draws its geometries
 )
 WINDOW_SUM2D_TRANSPOSE = defop(
     "window_sum2d_transpose",
     _window_sum_transpose,
     (lambda h, out, g, input_shape, **a: _two_way(WINDOW_SUM2D, h, **a),),
     rule="dg = sum over each window of weights * h",
+    domain=Domain("window_sum2d_transpose"),  # tests/conv_cases.py draws its geometries
 )
 MAX_POOL2D = defop(
     "max_pool2d",
@@ -332,6 +337,7 @@ MAX_POOL2D = defop(
         ),
     ),
     rule="dx[window] += g at the window's maximum (tied maxima share g equally)",
+    domain=Domain("max_pool2d"),  # tests/conv_cases.py draws its geometries
 )
 
 
@@ -353,6 +359,7 @@ ZERO_PAD2D = defop(
     _zero_pad_forward,
     (lambda g, out, x, padding, layout: g[_unpad_index(tuple(g.shape), padding, layout)],),
     rule="dx = g without the padded border",
+    domain=Domain("zero_pad2d"),  # tests/conv_cases.py draws its geometries
 )
 
 

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from ._random import Seed, generator
 from .conv import Layout, Padding, adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from .errors import ArgumentError, ShapeError
-from .nn import Module, Seed, _generator
+from .nn import Module
 from .tensor import Tensor, constant
 
 __all__ = [
@@ -112,7 +113,7 @@ class Conv2d(Module):
             raise ArgumentError(f"{name}: init must be 'he' or 'course-small', got {init!r}")
         kh, kw = _kernel(kernel_size, name)
         shape = (c_out, c_in // groups, kh, kw) if layout == "NCHW" else (kh, kw, c_in // groups, c_out)
-        draw = _generator(seed).standard_normal(shape)
+        draw = generator(seed).standard_normal(shape)
         scale = 0.01 if init == "course-small" else np.sqrt(2 / (c_in // groups * kh * kw))
         dt = np.dtype(dtype or np.float64)
         self.W = Tensor((draw * scale).astype(dt, copy=False), requires_grad=True)
@@ -253,7 +254,7 @@ class Dropout(Module):
         if not isinstance(keep_prob, (int, float, np.floating)) or not 0 < keep_prob <= 1:
             raise ArgumentError(f"Dropout: keep_prob must be in (0, 1], got {keep_prob!r}")
         self.keep_prob = float(keep_prob)
-        self._rng = _generator(seed)
+        self._rng = generator(seed)
         self.last_mask: np.ndarray | None = None
 
     def forward(self, x: Tensor) -> Tensor:
@@ -466,7 +467,7 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, dim: int, *, seed: Seed = None, dtype: Any = None) -> None:
         n = _positive_int(num_embeddings, "num_embeddings", "Embedding")
         d = _positive_int(dim, "dim", "Embedding")
-        draw = _generator(seed).standard_normal((n, d))
+        draw = generator(seed).standard_normal((n, d))
         self.W = Tensor(draw.astype(np.dtype(dtype or np.float64), copy=False), requires_grad=True)
 
     def forward(self, x: Tensor) -> Tensor:

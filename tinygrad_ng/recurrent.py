@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from ._random import Seed, generator
 from .errors import ArgumentError, ShapeError
 from .functional import concatenate, stack
-from .nn import Module, Seed, _generator, init_weight
+from .nn import Module, init_weight
 from .tensor import ArrayLike, Tensor, constant, name_scope
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
@@ -55,7 +56,7 @@ class _Cell(Module):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ArgumentError(f"{self._name}: {what} must be an int >= 1, got {value!r}")
         self.n_x, self.n_a = int(n_x), int(n_a)
-        rng, dt = _generator(seed), np.dtype(dtype or np.float64)
+        rng, dt = generator(seed), np.dtype(dtype or np.float64)
         for g in self._gates:
             setattr(self, f"W{g}", Tensor(init_weight(n_a, n_a + n_x, init, rng, dt), requires_grad=True))
             setattr(self, f"b{g}", Tensor(np.zeros((n_a, 1), dt), requires_grad=True))
@@ -116,7 +117,7 @@ class RNNCell(_Cell):
 
     def __init__(self, n_x: int, n_a: int, *, init: str = "xavier", seed: Seed = None, dtype: Any = None) -> None:
         super().__init__(n_x, n_a, init=init, seed=seed, dtype=dtype)
-        rng, dt = _generator(seed), np.dtype(dtype or np.float64)
+        rng, dt = generator(seed), np.dtype(dtype or np.float64)
         self.Wax = Tensor(init_weight(self.n_a, self.n_x, init, rng, dt), requires_grad=True)
         self.Waa = Tensor(init_weight(self.n_a, self.n_a, init, rng, dt), requires_grad=True)
         self.ba = Tensor(np.zeros((self.n_a, 1), dt), requires_grad=True)
