@@ -10,7 +10,7 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 (1, 2)
 """
 
-from . import data, functional, nn, optim, train
+from . import conv, data, functional, nn, optim, train
 from .autograd import detect_anomaly, grad
 from .custom import CustomOp, custom_op
 from .errors import (
@@ -49,6 +49,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor",
     "functional",
+    "conv",
     "grad",
     "no_grad",
     "enable_grad",
