@@ -249,19 +249,17 @@ class _Recording:
         return names
 
     def _backward(self) -> dict[int, np.ndarray]:
-        """Run the engine's backward once, recording each VJP's input and outputs; the total gradients."""
-        if not all(r.size == 1 for r in self.roots) or not any(r.requires_grad for r in self.roots):
+        """Run the engine's backward once (one-element roots that require grad), recording each VJP's
+        input and outputs; returns the total gradients."""
+        if not all(r.size == 1 and r.requires_grad for r in self.roots):
             return {}
         wanted = [t for t in self.tensors if t.requires_grad]
-        sums: dict[int, np.ndarray] = {}
-        seen_roots: set[int] = set()
+        sums: dict[int, np.ndarray] = {}  # each input's gradient so far (the walk never edits one in place)
 
         def hook(node: Tensor, g: Any, i: int, gp: Any) -> None:
             n = self.index[id(node)]
             if not self.steps or self.steps[-1]["node"] != n:
                 self.steps.append({"node": n, "g": _summary(g), "sends": []})
-                if id(node) in {id(r) for r in self.roots}:
-                    seen_roots.add(id(node))
             p = node.parents[i]
             j = self.index[id(p)]
             send: dict[str, Any] = {"input": i, "to": j, "g": _summary(gp)}
@@ -269,7 +267,7 @@ class _Recording:
                 sums[id(p)] = sums[id(p)] + gp
                 send["total"] = _summary(sums[id(p)])
             else:
-                sums[id(p)] = np.array(gp, copy=True)
+                sums[id(p)] = gp
             self.steps[-1]["sends"].append(send)
 
         with trace_backward(hook):
