@@ -184,7 +184,20 @@ def _check_maximum_and_minimum_with_infinite_upstream_gradients(dtype: type) -> 
     np.testing.assert_array_equal(h.data, [0.0, -0.25 / 8])  # d/dx (1 / (2 sqrt x)) = -1 / (4 x^1.5)
 
 
-def test_min_is_minus_max_of_minus() -> None:
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pow_gradients_at_a_zero_base_are_the_limits_not_nan(dtype: type) -> None:
+    """x^0 = 1 for every x and 0^y = 0 for every y > 0: both are flat, so their derivatives are 0."""
+    x, y = leaf([0.0, 2.0, 0.0, 0.0], dtype=dtype), leaf([0.0, 0.0, 2.0, 0.5], dtype=dtype)
+    with np.errstate(divide="ignore"):  # 0.5 * 0^-0.5 = inf: the true derivative of sqrt at 0
+        (x**y).sum().backward()
+    np.testing.assert_allclose(x.grad, [0.0, 0.0, 0.0, np.inf])
+    np.testing.assert_allclose(y.grad, [0.0, np.log(2.0), 0.0, 0.0], rtol=1e-6)
+    assert x.grad.dtype == dtype and y.grad.dtype == dtype
+    x, y = leaf([3.0]), leaf([0.0])  # second order through the exponent survives at y = 0
+    (dx,) = tg.grad((x**y).sum(), x, create_graph=True)
+    (dxy,) = tg.grad(dx.sum(), y)
+    np.testing.assert_allclose(dxy.data, [1.0 / 3.0])  # d/dy (y x^(y-1)) = x^(y-1) (1 + y ln x) = 1/x at y = 0
+
     x = leaf([2.0, -1.0, 5.0])
     m = x.min()
     assert m.item() == -1.0

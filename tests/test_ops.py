@@ -15,6 +15,7 @@ from typing import Any
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from conv_cases import CONV_DRAWS
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -334,6 +335,7 @@ STRATEGIES: dict[str, Callable[..., Draw]] = {
     "cumulative": lambda: draw_cumulative,
     "prod": lambda: draw_prod,
     "einsum": lambda: draw_einsum,
+    **{kind: (lambda draw=draw: draw) for kind, draw in CONV_DRAWS.items()},  # convolution and pooling
 }
 
 # Each registered op's test domain, from its definition (defop(..., domain=Domain(kind, *args))).

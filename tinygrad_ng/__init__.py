@@ -10,7 +10,7 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 (1, 2)
 """
 
-from . import _methods, constructors, data, functional, losses, nn, ops_math, ops_reduce, ops_shape, optim, train
+from . import _methods, constructors, conv, data, functional, losses, nn, ops_math, ops_reduce, ops_shape, optim, train
 from .autograd import detect_anomaly, grad
 from .custom import CustomOp, custom_op
 from .errors import (
@@ -27,6 +27,7 @@ from .errors import (
     TensorIndexError,
     TinygradError,
 )
+from .explorer import Explorer, explore
 from .functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -48,6 +49,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor",
     "functional",
+    "conv",
     "grad",
     "no_grad",
     "enable_grad",
@@ -83,6 +85,8 @@ __all__ = [
     "GraphvizNotFoundError",
     "draw_graph",
     "GraphDrawing",
+    "explore",
+    "Explorer",
     "nn",
     "optim",
     "data",

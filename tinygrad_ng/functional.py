@@ -341,6 +341,12 @@ def _pow_forward(x: np.ndarray, y: Any) -> np.ndarray:
     return np.power(x, y)
 
 
+def _pow_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
+    # d(x^y)/dx = y x^(y-1); 0 where y = 0 (x^0 = 1 everywhere), also at x = 0 where 0^-1 would give 0 * inf
+    flat = (_arr(x) == 0) & (_arr(y) == 0)
+    return g * y * (_select(flat, 1, x) if flat.any() else x) ** (y - 1)
+
+
 def _pow_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
     # d(x^y)/dy = x^y ln x; 0 where x = 0 and y >= 0 (x^y is flat in y there), without a warning
     zero = (_arr(x) == 0) & (_arr(y) >= 0)
@@ -351,7 +357,7 @@ POW = defop(
     "pow",
     _pow_forward,
     (
-        lambda g, out, x, y: g * y * x ** (y - 1),  # d(x^y)/dx = y x^(y-1)
+        _pow_vjp_x,
         _pow_vjp_y,
     ),
     rule="dx = g * y * x**(y-1);  dy = g * x**y * log(x)",
