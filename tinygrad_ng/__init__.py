@@ -12,10 +12,12 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 
 from . import data, functional, nn, optim, train
 from .autograd import detect_anomaly, grad
+from .compile import Compiled, compile
 from .custom import CustomOp, custom_op
 from .errors import (
     AnomalyError,
     ArgumentError,
+    CompileError,
     DTypeError,
     GradcheckError,
     GraphError,
@@ -53,6 +55,9 @@ __all__ = [
     "is_grad_enabled",
     "name_scope",
     "detect_anomaly",
+    "compile",
+    "Compiled",
+    "CompileError",
     "REGISTRY",
     "concatenate",
     "stack",

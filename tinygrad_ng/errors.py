@@ -15,6 +15,7 @@ class                  raised for                             also a
 ``AnomalyError``       NaN or Inf found by detect_anomaly     ``FloatingPointError``
 ``GradcheckError``     gradients that disagree with FD        ``AssertionError``
 ``SerializationError`` a parameter file that cannot be read   ``ValueError``
+``CompileError``       a function that ``compile`` cannot trace ``RuntimeError``
 =====================  =====================================  ==========================
 
 ``GraphvizNotFoundError`` (also a ``RuntimeError``) is raised for rendering a graph drawing to
@@ -85,3 +86,7 @@ def shape_str(*arrays: object) -> str:
         dtype = getattr(a, "dtype", None)
         parts.append(f"{tuple(shape)} {dtype}" if shape is not None else type(a).__name__)
     return " and ".join(parts)
+
+
+class CompileError(TinygradError, RuntimeError):
+    """A function :func:`tinygrad_ng.compile` cannot trace and replay faithfully (the message says why)."""

@@ -40,6 +40,7 @@ class _Mode(threading.local):
     grad_enabled = True
     anomaly = False
     scope: str | None = None
+    reads: list[tuple[Tensor, Any]] | None = None  # while tracing: the values Python read (item, bool)
 
 
 _mode = _Mode()
@@ -437,7 +438,10 @@ class Tensor:
         """
         if self._data.size != 1:
             raise ShapeError(f"item: needs a tensor with one element, got shape {self.shape}")
-        return self._data.item()
+        value = self._data.item()
+        if _mode.reads is not None:
+            _mode.reads.append((self, value))
+        return value
 
     def tolist(self) -> Any:
         """The values as nested Python lists.
@@ -466,7 +470,10 @@ class Tensor:
             raise ShapeError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all() on .data"
             )
-        return bool(self._data)
+        value = bool(self._data)
+        if _mode.reads is not None:
+            _mode.reads.append((self, value))
+        return value
 
     def __float__(self) -> float:
         return float(self.item())
