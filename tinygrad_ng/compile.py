@@ -720,7 +720,8 @@ class Compiled:
                     continue
                 mine, ref = prog.result(g), e._data
                 scale = float(np.max(np.abs(ref))) if ref.size else 0.0
-                if not np.allclose(mine, ref, rtol=1e-7, atol=1e-9 * scale, equal_nan=True):
+                tol = 1000 * float(np.finfo(ref.dtype).eps)  # the fusions round differently, nothing more
+                if not np.allclose(mine, ref, rtol=tol, atol=tol * scale, equal_nan=True):
                     raise CompileError(
                         f"compile: the replayed gradient of {p.name or p.shape} differs from eager (please report this)"
                     )

@@ -289,6 +289,31 @@ class Tensor:
         arr = rng.uniform(low, high, _size_arg(shape))
         return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
 
+    @classmethod
+    def from_numpy(cls, arr: np.ndarray, requires_grad: bool = False, name: str | None = None) -> Tensor:
+        """A tensor that shares ``arr``'s memory instead of copying it (as ``torch.from_numpy``).
+
+        The way in for a large data set: ``Tensor(X)`` copies ``X``, this does not. The tensor
+        is protected as any other: while a recorded graph needs its values, ``.data`` is read-only
+        and in-place edits through it raise :class:`InplaceError`. Writing to ``arr`` itself
+        changes the tensor (the memory is shared); leave it alone while training.
+
+        >>> X = np.arange(6.0).reshape(2, 3)  # (n_x, m)
+        >>> t = Tensor.from_numpy(X)
+        >>> np.shares_memory(t.data, X), t.dtype
+        (True, dtype('float64'))
+        """
+        if not isinstance(arr, np.ndarray):
+            raise DTypeError(f"Tensor.from_numpy: needs a NumPy array, got {type(arr).__name__}; use Tensor(data)")
+        if arr.dtype.kind not in "biuf":
+            raise DTypeError(f"Tensor.from_numpy: unsupported dtype {arr.dtype}; tensors hold bool, integer or floats")
+        if requires_grad and arr.dtype.kind != "f":
+            raise DTypeError(f"Tensor.from_numpy: requires_grad=True needs a floating-point dtype, got {arr.dtype}")
+        t = constant(arr)
+        t.requires_grad = bool(requires_grad)
+        t.name = name
+        return t
+
     # ----------------------------------------------------------------- attributes
     @property
     def data(self) -> np.ndarray:
