@@ -31,6 +31,21 @@ def test_a_times_a_is_product_rule() -> None:
     np.testing.assert_array_equal(a.grad, 2 * a.data)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_0d_leaf_used_twice_gets_a_0d_array_as_grad(dtype: type) -> None:
+    x = Tensor(2.0, requires_grad=True, dtype=dtype)
+    (x * x).backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad.dtype == dtype
+    assert x.grad == 4.0
+    (x * x).backward()  # accumulating across calls keeps the array too
+    assert type(x.grad) is np.ndarray and x.grad == 8.0
+    x.grad[...] = 0  # and it can be edited in place, as any other .grad
+    assert x.grad == 0.0
+    y = (x * 3).retain_grad()
+    (y * y).backward()
+    assert type(y.grad) is np.ndarray and y.grad.shape == () and y.grad == 12.0
+
+
 def test_diamond_accumulates_both_paths() -> None:
     x = leaf(2.0)
     b = x * 3.0
@@ -368,6 +383,33 @@ def test_integer_targets_do_not_upcast_float32() -> None:
     assert loss.dtype == np.float32
     loss.backward()
     assert A.grad.dtype == np.float32
+
+
+INTEGER_TARGETS = {
+    "list": lambda v: v.tolist(),
+    "int64 ndarray": lambda v: v,
+    "uint8 ndarray": lambda v: v.astype(np.uint8),
+    "bool ndarray": lambda v: v.astype(bool),
+    "int tensor": lambda v: Tensor(v, dtype=np.int64),
+    "bool list": lambda v: v.astype(bool).tolist(),
+}
+
+
+@pytest.mark.parametrize("given", INTEGER_TARGETS.values(), ids=list(INTEGER_TARGETS))
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss"])
+def test_integer_targets_take_the_predictions_dtype_however_they_are_given(given, loss) -> None:
+    A = leaf(np.full((1, 4), 0.5), dtype=np.float32)
+    J = getattr(tg, loss)(A, given(np.array([[1, 0, 1, 0]])))
+    assert J.dtype == np.float32
+    J.backward()
+    assert A.grad.dtype == np.float32
+
+
+def test_integer_python_lists_take_the_tensors_dtype_in_arithmetic() -> None:
+    x = Tensor(np.ones(2, np.float32))
+    for y in (x * [1, 2], [1, 2] + x, x - [[True], [False]], tg.maximum(x, [0, 3]), tg.where(x > 0, x, [0, 0])):
+        assert y.dtype == np.float32
+    assert (x * [1.5, 2.5]).dtype == np.float64  # Python floats are float64, and promote as in NumPy
 
 
 def test_mixed_float_precisions_promote_like_numpy() -> None:

@@ -158,6 +158,32 @@ def test_max_ties_share_the_gradient() -> None:
     np.testing.assert_array_equal(b.grad, [0.5, 0.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_maximum_and_minimum_give_zero_not_nan_where_the_other_side_wins(dtype: type) -> None:
+    """An infinite upstream gradient (sqrt at 0) stays out of the branch that lost, as with relu."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # d sqrt(x) at 0 is 1/0 = inf: the point of the test
+        _check_maximum_and_minimum_with_infinite_upstream_gradients(dtype)
+
+
+def _check_maximum_and_minimum_with_infinite_upstream_gradients(dtype: type) -> None:
+    x = leaf([-1.0, 4.0], dtype=dtype)
+    tg.maximum(x, 0.0).sqrt().sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.25])
+    x = leaf([1.0, -4.0], dtype=dtype)
+    (-tg.minimum(x, 0.0)).sqrt().sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, -0.25])
+    assert x.grad.dtype == dtype
+    a, b = leaf([1.0, 2.0]), leaf([1.0, 1.0])  # a tie splits even an infinite gradient: inf / 2 each
+    tg.maximum(a, b).backward(np.array([np.inf, np.inf]))
+    np.testing.assert_array_equal(a.grad, [np.inf, np.inf])
+    np.testing.assert_array_equal(b.grad, [np.inf, 0.0])
+    x = leaf([-1.0, 4.0])  # the same through create_graph: second order records the selection
+    (g,) = tg.grad(tg.maximum(x, 0.0).sqrt().sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data, [0.0, 0.25])
+    (h,) = tg.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.data, [0.0, -0.25 / 8])  # d/dx (1 / (2 sqrt x)) = -1 / (4 x^1.5)
+
+
 def test_min_is_minus_max_of_minus() -> None:
     x = leaf([2.0, -1.0, 5.0])
     m = x.min()
@@ -262,3 +288,32 @@ def test_saturated_sigmoid_gradient_as_documented() -> None:
     tg.binary_cross_entropy_with_logits(z_logits, [[0.0, 0.0]], reduction="sum").backward()
     np.testing.assert_allclose(z_logits.grad, [[1.0, 1.0]])
     np.testing.assert_allclose(z_probs.grad, [[0.0, 1.0]])  # 1 - sigmoid(40) rounds to 0; at 30 it is A - Y
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("big", [1e6, 1e17, 3e16, -1e17])
+def test_softmax_and_log_softmax_of_huge_equal_logits_are_exact(dtype: type, big: float) -> None:
+    """Equal logits give 1/n and -log n at any magnitude: the maximum is subtracted first."""
+    x = Tensor(np.full((4, 2), big, dtype))
+    np.testing.assert_allclose(F.softmax(x).data, 0.25, rtol=1e-6)
+    np.testing.assert_allclose(F.log_softmax(x).data, -np.log(4), rtol=1e-6)
+    assert F.softmax(x).dtype == dtype and F.log_softmax(x).dtype == dtype
+
+
+def test_cross_entropy_gradient_for_huge_logits() -> None:
+    z = leaf([[1e16], [1e16]])  # 2 classes, 1 sample, label 0: dL/dz = softmax - one_hot
+    tg.cross_entropy(z, np.array([0])).backward()
+    np.testing.assert_allclose(z.grad, [[-0.5], [0.5]])
+    z = leaf([[3e16, 0.0], [3e16, 1e300]])
+    np.testing.assert_allclose(F.log_softmax(z).data, [[-np.log(2), -1e300], [-np.log(2), 0.0]])
+
+
+@given(
+    hnp.arrays(np.float64, (3, 4), elements=st.floats(-1e3, 1e3)),
+    st.floats(-1e15, 1e15),
+)
+def test_softmax_is_unchanged_by_a_shift(x: np.ndarray, shift: float) -> None:
+    """softmax(x + c) = softmax(x) when c is exactly representable after the shift."""
+    shifted = x + shift
+    expected = np.exp(shifted - shifted.max(axis=0)) / np.exp(shifted - shifted.max(axis=0)).sum(axis=0)
+    np.testing.assert_allclose(F.softmax(Tensor(shifted)).data, expected, rtol=1e-12, atol=1e-300)

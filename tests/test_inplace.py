@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -247,3 +248,47 @@ def test_a_copy_made_by_an_op_is_not_locked_by_its_input():
     y = W * 1.0  # a fresh array, not a view
     y.data[0, 0] = 5.0  # nothing saved y, and it does not share W's memory
     assert W._data[0, 0] == 1.0
+
+
+def test_an_edit_through_detach_of_a_saved_tensor_raises():
+    x = Tensor([1.0, 2.0], requires_grad=True, name="x")
+    y = (x * x).sum()
+    with pytest.raises(InplaceError, match=r"'x' \(2,\) float64.*'mul'"):
+        x.detach().data[0] = 9.0  # the detached tensor shares x's array
+    with pytest.raises(InplaceError):
+        x.detach().detach().numpy()[0] = 9.0  # and so does a detached tensor's detached tensor
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+    d = x.detach()
+    d.data[0] = 9.0  # no graph needs x any more: the shared array is free, and x sees the edit
+    assert x.data[0] == 9.0
+
+
+def test_an_edit_of_the_original_of_a_saved_detached_tensor_raises():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    w = Tensor([3.0, 4.0], requires_grad=True)
+    d, twin = x.detach(), x.detach()
+    loss = (d * w).sum()  # the graph saved d, whose array is x's
+    with pytest.raises(InplaceError, match="'mul'"):
+        x.data[0] = 9.0
+    del x  # a twin still shares the array with d
+    with pytest.raises(InplaceError, match="'mul'"):
+        twin.data[1] = 9.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [1.0, 2.0])
+
+
+def test_a_detached_tensor_with_new_data_is_not_locked_and_holds_no_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    d = y.detach()
+    d.data = np.zeros(2)  # its own array now
+    loss = (y * y).sum()
+    d.data[0] = 5.0  # not y's array, so not locked by loss
+    ref = weakref.ref(y)
+    del y, loss
+    gc.collect()
+    assert ref() is None  # d does not keep y (or y's graph) alive
+    for _ in range(1000):
+        x.detach()
+    assert len(x._family) < 64  # dead twins are dropped as they accumulate

@@ -53,6 +53,46 @@ def live_saver(t: Tensor) -> Tensor | None:
     return node
 
 
+Family = Any  # None, or a list of weak references to the tensors sharing one array through detach()
+
+
+def share_array(t: Tensor, new: Tensor) -> None:
+    """Record that ``new`` shares ``t``'s array (``detach``), so a graph that saved either locks both."""
+    family = t._family
+    if family is None:
+        family = t._family = [weakref.ref(t)]
+    else:
+        n = len(family)
+        if n >= 8 and not n & (n - 1):  # drop the dead at each power of two: amortised O(1)
+            family[:] = [r for r in family if r() is not None]
+    family.append(weakref.ref(new))
+    new._family = family
+
+
+def _saved_owner(t: Tensor) -> Tensor | None:
+    """``t`` if a live graph saved it, or the saved parent whose array ``t`` is a view of (reshape, slice)."""
+    if t._savers and live_saver(t) is not None:
+        return t
+    if t._data.base is not None and t._ctx is not None and t._ctx[1] is not None:
+        for p in t._ctx[1]:
+            if np.may_share_memory(t._data, p._data) and live_saver(p) is not None:
+                return p
+    return None
+
+
+def lock_owner(t: Tensor) -> Tensor | None:
+    """The tensor whose live graph makes ``t``'s array read-only: ``t``, a parent it views, or a detach() twin."""
+    owner = _saved_owner(t)
+    if owner is None and t._family is not None:
+        for ref in t._family:
+            other = ref()
+            if other is not None and other is not t and other._data is t._data:
+                owner = _saved_owner(other)
+                if owner is not None:
+                    break
+    return owner
+
+
 WRITING_FUNCTIONS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis}
 
 

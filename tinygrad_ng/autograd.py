@@ -207,7 +207,8 @@ def _deliver(
             owned = fresh and not create_graph and arr.base is None and arr.flags.writeable
             t.grad = arr if owned else arr.copy()
         else:
-            t.grad = t.grad + arr
+            total = t.grad + arr
+            t.grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d + 0-d is a NumPy scalar
     if t._ctx is not None:
         grads[key] = g if key not in grads else grads[key] + g
 

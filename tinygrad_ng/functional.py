@@ -5,8 +5,9 @@ become constants. Composites (``sub``, ``mean``, ``softmax``, ``stack``...) are 
 of the primitives in :mod:`tinygrad_ng.ops`, so their gradients come for free.
 
 dtype rules, as NumPy's but without silent upcasts: a Python or NumPy scalar and an integer or
-boolean operand take the floating tensor's dtype (``float32 * 2.0`` is float32); two floating
-tensors of different precision promote as NumPy does.
+boolean operand, however it is given (a tensor, an ndarray or a Python list), take the floating
+tensor's dtype (``float32 * 2.0`` and ``float32 * [1, 0]`` are float32); two floating operands
+of different precision promote as NumPy does (a Python list of floats is float64).
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def _operand(x: ArrayLike, like: np.dtype | None) -> Tensor:
         if x.dtype.kind not in "biuf":
             raise DTypeError(f"unsupported operand dtype {x.dtype} {x.shape}")
         arr = x
-    else:
-        arr = _to_array(x)
+    else:  # Python data: integers take ``like``, as an integer ndarray would; floats are float64
+        arr = _to_array(x, keep_ints=like is not None)
     if like is not None and arr.dtype.kind in "biu":
         arr = arr.astype(like)
     return constant(arr)
@@ -473,22 +474,36 @@ def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     >>> softmax(Tensor([[1000.0], [1000.0]])).data.ravel()
     array([0.5, 0.5])
     """
-    x = as_tensor(x)
-    _norm_axis(axis, x.ndim, "softmax")
+    x = _shifted(as_tensor(x), axis, "softmax")
     return exp(x - logsumexp(x, axis, keepdims=True))
 
 
 def log_softmax(x: ArrayLike, axis: int = 0) -> Tensor:
-    """``log(softmax(x))`` along ``axis``, computed as ``x - logsumexp(x)``.
+    """``log(softmax(x))`` along ``axis``, computed as ``s - logsumexp(s)`` with ``s = x - max(x)``.
 
     Shapes: the result has ``x``'s shape.
 
     >>> log_softmax(Tensor([[0.0], [0.0]])).data.ravel()  # two classes, one sample
     array([-0.69314718, -0.69314718])
+    >>> log_softmax(Tensor([3e16, 3e16])).data  # the shift keeps log 2 from vanishing into 3e16
+    array([-0.69314718, -0.69314718])
     """
-    x = as_tensor(x)
-    _norm_axis(axis, x.ndim, "log_softmax")
+    x = _shifted(as_tensor(x), axis, "log_softmax")
     return x - logsumexp(x, axis, keepdims=True)
+
+
+def _shifted(x: Tensor, axis: int, name: str) -> Tensor:
+    """``x`` minus its maximum along ``axis``, held constant: softmax is unchanged by the shift.
+
+    Without it ``x - logsumexp(x)`` subtracts two numbers that agree in every digit for large
+    logits (``1e17 - (1e17 + log 4)`` rounds to 0); after it the largest entry is 0 and
+    ``logsumexp`` lies in ``[0, log n]``. A shift by a constant changes no gradient.
+    """
+    ax = _norm_axis(axis, x.ndim, name)
+    if x.size == 0:
+        return x
+    m = np.max(x._data, axis=ax, keepdims=True)
+    return x - constant(np.where(np.isfinite(m), m, 0).astype(x.dtype))
 
 
 # --------------------------------------------------------------------------- shapes

@@ -283,9 +283,13 @@ def _inside(x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
     return inside
 
 
-def _tie_share(x: np.ndarray, y: np.ndarray, wins: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """1 where x wins, 1/2 on ties, 0 where it loses: how maximum/minimum split the gradient."""
-    return (wins + 0.5 * (x == y)).astype(dtype)
+def _tie_share(g: Any, x: Any, y: Any, wins: np.ndarray) -> Any:
+    """``g`` where x wins, ``g / 2`` on ties, 0 where it loses: how maximum/minimum split the gradient.
+
+    Selected rather than multiplied by a 0/1 mask, so an infinite ``g`` gives 0 on the losing
+    side (as relu, clip and where do), not ``inf * 0 = NaN``.
+    """
+    return _select(wins, g, _select(_arr(x) == _arr(y), g * 0.5, 0))
 
 
 def _bce_logits_forward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -387,8 +391,8 @@ MAXIMUM = defop(
     "maximum",
     np.maximum,
     (
-        lambda g, out, x, y: g * _tie_share(_arr(x), _arr(y), _arr(x) > _arr(y), _arr(out).dtype),
-        lambda g, out, x, y: g * _tie_share(_arr(x), _arr(y), _arr(y) > _arr(x), _arr(out).dtype),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(x) > _arr(y)),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(y) > _arr(x)),
     ),
     rule="dx = g * (x > y);  dy = g * (y > x)  (ties: g / 2 each)",
 )
@@ -396,8 +400,8 @@ MINIMUM = defop(
     "minimum",
     np.minimum,
     (
-        lambda g, out, x, y: g * _tie_share(_arr(x), _arr(y), _arr(x) < _arr(y), _arr(out).dtype),
-        lambda g, out, x, y: g * _tie_share(_arr(x), _arr(y), _arr(y) < _arr(x), _arr(out).dtype),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(x) < _arr(y)),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(y) < _arr(x)),
     ),
     rule="dx = g * (x < y);  dy = g * (y < x)  (ties: g / 2 each)",
 )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from ._anomaly import anomaly_in_forward, where_created
-from ._inplace import LockedArray, Savers, add_saver, live_saver
+from ._inplace import Family, LockedArray, Savers, add_saver, lock_owner, share_array
 from .errors import DTypeError, ShapeError, TensorIndexError, TinygradError, shape_str
 
 if TYPE_CHECKING:
@@ -147,8 +147,12 @@ def _as_dtype(dtype: Any, where: str) -> np.dtype:
     return dt
 
 
-def _to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
-    """A fresh ndarray from user data, with tinygrad_ng's dtype rules and clear errors."""
+def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np.ndarray:
+    """A fresh ndarray from user data, with tinygrad_ng's dtype rules and clear errors.
+
+    Python data becomes float64 unless ``dtype`` is given; with ``keep_ints`` integer and
+    boolean Python data keep their kind, for an operand that takes its float dtype from a tensor.
+    """
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, np.ndarray):
@@ -158,7 +162,7 @@ def _to_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
             arr = np.array(data)
         except ValueError as e:  # ragged nested lists
             raise ShapeError(f"Tensor: cannot make an array from {type(data).__name__}: {e}") from None
-        if dtype is None and arr.dtype.kind in "biuf":
+        if dtype is None and arr.dtype.kind in ("f" if keep_ints else "biuf"):
             arr = arr.astype(_DEFAULT_DTYPE)  # Python data is float64 by default
     if arr.dtype.kind not in "biuf":
         raise DTypeError(
@@ -190,7 +194,9 @@ class Tensor:
     array([[3., 4.]])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "name", "_ctx", "_version", "_retain", "_savers", "__weakref__")
+    __slots__ = (
+        "_data", "grad", "requires_grad", "name", "_ctx", "_version", "_retain", "_savers", "_family", "__weakref__",
+    )  # fmt: skip
     __array_priority__ = 1000
 
     _data: np.ndarray
@@ -201,6 +207,7 @@ class Tensor:
     _version: int
     _retain: bool
     _savers: Savers  # the recorded ops that saved this tensor for backward (see LockedArray)
+    _family: Family  # the tensors sharing this one's array through detach() (see share_array)
 
     def __init__(
         self,
@@ -225,6 +232,7 @@ class Tensor:
         self._version = 0
         self._retain = False
         self._savers = None
+        self._family = None
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -328,13 +336,8 @@ class Tensor:
         >>> t.data
         array([1., 2.])
         """
-        if self._savers and live_saver(self) is not None:
-            return LockedArray.of(self)
-        if self._data.base is not None and self._ctx is not None and self._ctx[1] is not None:
-            for p in self._ctx[1]:  # a view (reshape, transpose, slice) of a parent the graph saved
-                if np.may_share_memory(self._data, p._data) and live_saver(p) is not None:
-                    return LockedArray.of(self, owner=p)
-        return self._data
+        owner = lock_owner(self)
+        return self._data if owner is None else LockedArray.of(self, owner=owner)
 
     @data.setter
     def data(self, value: ArrayLike) -> None:
@@ -348,6 +351,7 @@ class Tensor:
             raise DTypeError(f"Tensor.data: cannot set {arr.dtype} data on a tensor that requires grad")
         self._data = arr
         self._version += 1
+        self._family = None  # the new array is this tensor's own
 
     @property
     def shape(self) -> Shape:
@@ -564,6 +568,10 @@ class Tensor:
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph (it does not require grad).
 
+        As the two share one array they share its in-place protection: while a live graph
+        saved either of them, editing the array through either one's ``.data`` raises
+        :class:`InplaceError`.
+
         >>> w = Tensor([1.0], requires_grad=True)
         >>> d = (w * 2).detach()
         >>> d.requires_grad, d.is_leaf
@@ -571,6 +579,7 @@ class Tensor:
         """
         t = constant(self._data)
         t.name = self.name
+        share_array(self, t)
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -927,6 +936,7 @@ def constant(arr: np.ndarray) -> Tensor:
     t._version = 0
     t._retain = False
     t._savers = None
+    t._family = None
     return t
 
 
@@ -958,6 +968,7 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     t._version = 0
     t._retain = False
     t._savers = None
+    t._family = None
     t.requires_grad = False
     t._ctx = None
     mode = _mode
