@@ -72,7 +72,8 @@ def test_float32_stays_float32() -> None:
 # ----------------------------------------------------------------------------- generated programs
 UNARY = ["tanh", "sigmoid", "relu", "__neg__", "abs", "exp_tanh", "leaky", "square", "scale", "div_const", "softplus"]
 SHAPES = ["transpose", "reshape", "none"]
-FINAL = ["mean", "sum", "bce", "bce_logits", "mse", "max", "logsumexp", "softmax_ce"]
+# (cross_entropy is not among them: log_softmax shifts by a maximum computed with NumPy, which compile refuses)
+FINAL = ["mean", "sum", "bce", "bce_logits", "mse", "max", "logsumexp"]
 
 
 @st.composite
@@ -287,6 +288,13 @@ def test_print_and_draw_show_the_program() -> None:
     drawing = tg.draw_graph(step)
     assert drawing.source.startswith("digraph") and "matmul" in drawing.source
     assert drawing.n_ops > 20
+
+
+def test_cross_entropy_is_refused_for_its_numpy_shift() -> None:
+    W = tg.Tensor(np.ones((3, 2)), requires_grad=True)
+    f = tg.compile(lambda X, T: tg.cross_entropy(W @ X, T))
+    with pytest.raises(CompileError, match="outside the recorded ops"):
+        f(np.ones((2, 4)), np.eye(3)[[0, 1, 2, 0]].T)
 
 
 def test_a_custom_op_is_refused_with_the_reason() -> None:
