@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from .autograd import grad
 from .errors import CompileError, ShapeError
 from .ops import REGISTRY, Op
 from .optim import SGD, Optimizer
@@ -132,6 +133,9 @@ class _Branch(_Instr):
         for i in self.fast + self.slow:
             out += i.reads()
         return out
+
+
+_CHECK_GRADIENTS_UP_TO = 1 << 20  # parameters (elements) up to which a new program's gradients are checked
 
 
 class _Retrace(Exception):
@@ -376,8 +380,8 @@ def _vjp(
         r = b.ufunc(np.multiply, _scalar_or_buf(b, g), out, shape=shape, dtype=dtype)
         t = b.ufunc(np.subtract, 1, out, shape=shape, dtype=dtype)
         return b.ufunc(np.multiply, r, t, shape=shape, dtype=dtype, out=r)
-    if name == "relu":  # g where x > 0, else 0 (equal values for a finite g)
-        mask = b.ufunc(np.greater, x, 0, shape=shape, dtype=np.bool_)
+    if name == "relu":  # g where x > 0, else 0 (equal values for a finite g); relu(x) > 0 exactly where x > 0
+        mask = b.ufunc(np.greater, out, 0, shape=shape, dtype=np.bool_)
         return b.ufunc(np.multiply, _scalar_or_buf(b, g), mask, shape=shape, dtype=dtype)
     if name == "matmul" and len(ins[0].shape) == 2 and len(ins[1].shape) == 2:
         g = _materialize(b, g)
@@ -491,6 +495,7 @@ class _Program:
         self.update: list[_Instr] = []
         self.errstate = False
         self.arrays: dict[int, np.ndarray] = {}  # buffers, allocated once
+        self.shared: dict[int, _Buf] = {}  # a buffer -> the earlier one whose array it reuses
         self.bound: list[tuple[Callable[..., Any], tuple[Any, ...]]] | None = None
         self.bound_update: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
         self.bound_inputs: list[np.ndarray] = []
@@ -550,6 +555,7 @@ class _Program:
         return bound
 
     def _alloc(self, buf: _Buf) -> np.ndarray:
+        buf = self.shared.get(id(buf), buf)
         arr = self.arrays.get(id(buf))
         if arr is None:
             arr = self.arrays[id(buf)] = np.empty(buf.shape, buf.dtype)
@@ -698,35 +704,43 @@ class Compiled:
         if not isinstance(out, Tensor):
             raise CompileError(f"compile: the function must return a Tensor (a loss), got {type(out).__name__}")
         prog = _lower(out, inputs, before_ids, reads, self.optimizer, self._arg_names)
-        del before
-        self.programs[key] = prog
+        del before, reads
+        # The eager results to check the program against (the gradients only for small models: the
+        # check holds both sets at once); the inputs need no gradient for it.
+        for t in inputs:
+            t.requires_grad = False
+        eager_loss = out._data.copy()
+        small = sum(p.size for p in prog.params) <= _CHECK_GRADIENTS_UP_TO
+        eager_grads = (
+            [None if e is None else e._data for e in grad(out, prog.params, allow_unused=True)]
+            if prog.params and small
+            else []
+        )
+        del out, inputs  # the eager graph goes before the program's buffers come
         prog.bind(arrays)
-        self._check_against_eager(prog, out, arrays)
+        self._check_against_eager(prog, eager_loss, eager_grads, arrays)
+        self.programs[key] = prog
         self._last = prog
         return prog
 
-    def _check_against_eager(self, prog: _Program, out: Tensor, arrays: list[np.ndarray]) -> None:
+    def _check_against_eager(
+        self, prog: _Program, loss: np.ndarray, grads: list[np.ndarray | None], arrays: list[np.ndarray]
+    ) -> None:
         """Run the new program once and compare it with the eager pass it was traced from.
 
         The fusions round differently (sums that cancel show it most), so this catches a wrong
         program, not rounding: within 1e-6 (1e-3 in float32) of the largest gradient or the loss.
         """
-        from .autograd import grad
-
         prog.run(arrays)
-        tol = 1e-6 if out.dtype != np.float32 else 1e-3
-        if prog.loss is not None and not np.allclose(prog.result(prog.loss), out._data, rtol=tol, equal_nan=True):
+        tol = 1e-6 if loss.dtype != np.float32 else 1e-3
+        if prog.loss is not None and not np.allclose(prog.result(prog.loss), loss, rtol=tol, equal_nan=True):
             raise CompileError("compile: the replayed loss differs from the eager one (please report this)")
-        if prog.params:
-            eager = grad(out, prog.params, allow_unused=True)
-            scale = max((float(np.max(np.abs(e._data))) for e in eager if e is not None and e.size), default=0.0)
-            for p, g, e in zip(prog.params, prog.grads, eager):
-                if e is not None and not np.allclose(
-                    prog.result(g), e._data, rtol=tol, atol=tol * scale, equal_nan=True
-                ):
-                    raise CompileError(
-                        f"compile: the replayed gradient of {p.name or p.shape} differs from eager (please report this)"
-                    )
+        scale = max((float(np.max(np.abs(e))) for e in grads if e is not None and e.size), default=0.0)
+        for pb, g, e in zip(prog.param_bufs, prog.grads, grads):
+            if e is not None and not np.allclose(prog.result(g), e, rtol=tol, atol=tol * scale, equal_nan=True):
+                raise CompileError(
+                    f"compile: the replayed gradient of {pb.name} differs from eager (please report this)"
+                )
 
     # ----------------------------------------------------------------- showing
     @property
@@ -963,7 +977,68 @@ def _lower(
     _name_grads(prog)
     if optimizer is not None:
         prog.update = _lower_update(b, optimizer, params, prog.param_bufs, prog.grads)
+    prog.shared = _share_buffers(prog.instrs + prog.update, [prog.loss, *prog.grads] if prog.loss else prog.grads)
     return prog
+
+
+def _root(buf: _Buf) -> _Buf:
+    while buf.kind == "view":
+        buf = buf.base  # type: ignore[assignment]
+    return buf
+
+
+def _share_buffers(instrs: list[_Instr], results: list[_Buf]) -> dict[int, _Buf]:
+    """Give a buffer the array of one of the same shape and dtype that nothing reads any more.
+
+    Each value lives from the call that first writes it to the last call that reads it (or a view
+    of it); a value that starts after another one's last read can take its array. The results
+    (loss, gradients) and the values inside a guarded fusion keep arrays of their own.
+    """
+    pinned = {id(_root(r)) for r in results}
+    for ins in instrs:
+        if isinstance(ins, _Branch):
+            pinned.update(id(_root(i.out)) for i in ins.fast + ins.slow if i.out is not None)
+            pinned.add(id(_root(ins.out)))  # type: ignore[arg-type]
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    bufs: dict[int, _Buf] = {}
+    for k, ins in enumerate(instrs):
+        touched = ins.reads() + ([ins.out] if ins.out is not None else [])
+        for b in map(_root, touched):
+            if b.kind == "buf" and id(b) not in pinned:
+                first.setdefault(id(b), k)
+                last[id(b)] = k
+                bufs[id(b)] = b
+    starts: dict[int, list[_Buf]] = {}
+    ends: dict[int, list[_Buf]] = {}
+    for key, b in bufs.items():
+        starts.setdefault(first[key], []).append(b)
+        ends.setdefault(last[key], []).append(b)
+    free: dict[tuple[Any, ...], list[_Buf]] = {}
+    shared: dict[int, _Buf] = {}
+    for k, ins in enumerate(instrs):
+        ending = ends.get(k, [])
+        for b in starts.get(k, ()):
+            key = (b.shape, b.dtype.str)
+            # an elementwise call may write over an input it reads for the last time (z = t + b, in t)
+            inplace = [a for a in ending if (a.shape, a.dtype.str) == key and a is not b] if _elementwise(ins) else []
+            if inplace:
+                a = inplace[0]
+                ending.remove(a)
+                shared[id(b)] = shared.get(id(a), a)
+                continue
+            pool = free.get(key)
+            if pool:
+                shared[id(b)] = pool.pop()
+        for b in ending:
+            free.setdefault((b.shape, b.dtype.str), []).append(shared.get(id(b), b))
+    return shared
+
+
+def _elementwise(ins: _Instr) -> bool:
+    """Whether a call reads each input element only to write the same output element (a plain ufunc)."""
+    fn = ins.fn
+    return (isinstance(fn, np.ufunc) and fn is not np.matmul) or fn is _maximum or fn is _minimum
 
 
 def _derived_input(b: _Builder, t: Tensor, inputs: list[Tensor], values: dict[int, _Buf], user: Tensor) -> _Buf:
