@@ -69,7 +69,7 @@ __all__ = ["compile", "Compiled"]
 class _Buf:
     """A value of the program: an input, a parameter, a constant, a buffer written by a call, or a view."""
 
-    __slots__ = ("name", "shape", "dtype", "kind", "index", "value", "base", "view")
+    __slots__ = ("name", "shape", "dtype", "kind", "index", "value", "base", "view", "pool_key")
 
     def __init__(self, name: str, shape: tuple[int, ...], dtype: np.dtype, kind: str) -> None:
         self.name, self.shape, self.dtype, self.kind = name, tuple(shape), np.dtype(dtype), kind
@@ -77,6 +77,7 @@ class _Buf:
         self.value: Any = None  # constants
         self.base: _Buf | None = None  # views: the value viewed, and how
         self.view: Callable[[np.ndarray], np.ndarray] | None = None
+        self.pool_key: tuple[Any, ...] | None = None  # gradients and update scratch: one array for all signatures
 
     @property
     def nbytes(self) -> int:
@@ -496,6 +497,7 @@ class _Program:
         self.errstate = False
         self.arrays: dict[int, np.ndarray] = {}  # buffers, allocated once
         self.shared: dict[int, _Buf] = {}  # a buffer -> the earlier one whose array it reuses
+        self.pool: dict[tuple[Any, ...], np.ndarray] = {}  # the arrays all programs of a Compiled share
         self.bound: list[tuple[Callable[..., Any], tuple[Any, ...]]] | None = None
         self.bound_update: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
         self.bound_inputs: list[np.ndarray] = []
@@ -558,7 +560,13 @@ class _Program:
         buf = self.shared.get(id(buf), buf)
         arr = self.arrays.get(id(buf))
         if arr is None:
-            arr = self.arrays[id(buf)] = np.empty(buf.shape, buf.dtype)
+            if buf.pool_key is not None:  # shared with the other signatures' programs (one runs at a time)
+                arr = self.pool.get(buf.pool_key)
+                if arr is None:
+                    arr = self.pool[buf.pool_key] = np.empty(buf.shape, buf.dtype)
+            else:
+                arr = np.empty(buf.shape, buf.dtype)
+            self.arrays[id(buf)] = arr
         return arr
 
     # ----------------------------------------------------------------- running
@@ -629,6 +637,7 @@ class Compiled:
         self.fn = fn
         self.optimizer = optimizer
         self.programs: dict[tuple[Any, ...], _Program] = {}
+        self._pool: dict[tuple[Any, ...], np.ndarray] = {}
         self.traces = 0
         self.last_reason: str | None = None
         self._last: _Program | None = None
@@ -704,6 +713,7 @@ class Compiled:
         if not isinstance(out, Tensor):
             raise CompileError(f"compile: the function must return a Tensor (a loss), got {type(out).__name__}")
         prog = _lower(out, inputs, before_ids, reads, self.optimizer, self._arg_names)
+        prog.pool = self._pool
         del before, reads
         # The eager results to check the program against (the gradients only for small models: the
         # check holds both sets at once); the inputs need no gradient for it.
@@ -971,6 +981,7 @@ def _lower(
             own = b.buf(g.shape, g.dtype, prefix="d")
             b.emit(_copy, own, g, out=own, text=f"{own.name}[...] = {g.name}")
             g = own
+        g.pool_key = ("grad", id(p), g.shape, g.dtype.str)
         prog.grads.append(g)
     prog.params = params
     prog.instrs = _drop_dead(b.instrs, [prog.loss, *prog.grads] if prog.loss is not None else prog.grads, forward_end)
@@ -1159,7 +1170,10 @@ def _lower_update(
             continue  # not the optimizer's: its gradient is left in .grad only
         if plain_sgd:
             key = (pb.shape, pb.dtype.str)
-            tmp = scratch.get(key) or scratch.setdefault(key, b.buf(pb.shape, pb.dtype, prefix="step"))
+            tmp = scratch.get(key)
+            if tmp is None:
+                tmp = scratch[key] = b.buf(pb.shape, pb.dtype, prefix="step")
+                tmp.pool_key = ("step", *key)
             out.append(
                 _Instr(
                     _sgd_update,
