@@ -99,10 +99,22 @@ class _Ones:
 class _Instr:
     """One call ``fn(*args)``; ``out`` is the buffer it writes (None for checks and updates)."""
 
-    __slots__ = ("fn", "args", "out", "text")
+    __slots__ = ("fn", "args", "out", "_text")
 
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], out: _Buf | None, text: str) -> None:
-        self.fn, self.args, self.out, self.text = fn, args, out, text
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], out: _Buf | None, text: str | None) -> None:
+        self.fn, self.args, self.out, self._text = fn, args, out, text
+
+    @property
+    def text(self) -> str:
+        """The call as Python, with the values' current names."""
+        if self._text is not None:
+            return self._text
+        if self.fn == np.add.reduce:
+            x, axis, _, out, keepdims = self.args
+            return f"np.add.reduce({x.name}, axis={axis}, keepdims={keepdims}, out={out.name})"
+        args = self.args[:-1] if self.args and self.args[-1] is self.out else self.args
+        shown = ", ".join(_arg_text(a) for a in args)
+        return f"{_fn_name(self.fn)}({shown}" + (f", out={self.out.name})" if self.out is not None else ")")
 
     def reads(self) -> list[_Buf]:
         return [a for a in self.args if isinstance(a, _Buf) and a is not self.out]
@@ -120,7 +132,7 @@ class _Branch(_Instr):
     def __init__(
         self,
         check: Callable[..., bool],
-        check_args: tuple[_Buf, ...],
+        check_args: tuple[Any, ...],
         fast: list[_Instr],
         slow: list[_Instr],
         out: _Buf,
@@ -130,7 +142,7 @@ class _Branch(_Instr):
         self.check, self.check_args, self.fast, self.slow = check, check_args, fast, slow
 
     def reads(self) -> list[_Buf]:
-        out = list(self.check_args)
+        out = [a for a in self.check_args if isinstance(a, _Buf)]
         for i in self.fast + self.slow:
             out += i.reads()
         return out
@@ -157,7 +169,7 @@ def _fn_name(fn: Any) -> str:
 def _arg_text(a: Any) -> str:
     if isinstance(a, _Buf):
         return a.name
-    if isinstance(a, np.ndarray) and a.ndim == 0:
+    if isinstance(a, np.generic) or (isinstance(a, np.ndarray) and a.ndim == 0):
         return repr(a.item())
     if isinstance(a, Op):
         return a.name
@@ -218,10 +230,7 @@ class _Builder:
         return b
 
     def emit(self, fn: Callable[..., Any], *args: Any, out: _Buf | None = None, text: str | None = None) -> _Buf | None:
-        shown = ", ".join(_arg_text(a) for a in (args[:-1] if args and args[-1] is out else args))
-        if text is None:
-            text = f"{_fn_name(fn)}({shown}" + (f", out={out.name})" if out is not None else ")")
-        self.instrs.append(_Instr(fn, args, out, text))
+        self.instrs.append(_Instr(fn, args, out, text))  # no text: written from the names when shown
         return out
 
     def ufunc(
@@ -233,8 +242,7 @@ class _Builder:
 
     def reduce(self, x: _Buf, axis: Any, keepdims: bool, shape: tuple[int, ...]) -> _Buf:
         out = self.buf(shape, x.dtype)
-        text = f"np.add.reduce({x.name}, axis={axis}, keepdims={keepdims}, out={out.name})"
-        self.instrs.append(_Instr(np.add.reduce, (x, axis, None, out, keepdims), out, text))
+        self.instrs.append(_Instr(np.add.reduce, (x, axis, None, out, keepdims), out, None))
         return out
 
     def view(self, base: _Buf, fn: Callable[[np.ndarray], np.ndarray], shape: tuple[int, ...], text: str) -> _Buf:
@@ -551,7 +559,7 @@ class _Program:
                 values[id(ins.out)] = self._alloc(ins.out)
             if isinstance(ins, _Branch):
                 fast, slow = self._bind_list(ins.fast), self._bind_list(ins.slow)
-                bound.append((_branch, (ins.check, tuple(values[id(a)] for a in ins.check_args), fast, slow)))
+                bound.append((_branch, (ins.check, tuple(self._value(a) for a in ins.check_args), fast, slow)))
                 continue
             bound.append((ins.fn, tuple(self._value(a) for a in ins.args)))
         return bound
@@ -600,11 +608,6 @@ class _Program:
 
 def _view_into(fn: Callable[[np.ndarray], np.ndarray], base: np.ndarray, out: np.ndarray) -> None:
     np.copyto(out, fn(base))
-
-
-def _sgd_update(lr: float, g: np.ndarray, tmp: np.ndarray, W: np.ndarray) -> None:
-    np.multiply(lr, g, tmp)  # the eager step's lr * dW, then W - lr * dW, into W
-    np.subtract(W, tmp, W)
 
 
 def _optimizer_update(opt: Optimizer, g: np.ndarray, state: dict[str, np.ndarray], W: np.ndarray) -> None:
@@ -1127,9 +1130,7 @@ def _fused_bce_sigmoid(
     low, high = 2 * eps, 1 - 2 * eps  # within these, a (1 - a) >= eps: the clip does not act
     text = f"if {low:.3g} <= {a.name} <= 1 - {low:.3g} everywhere: {dz.name} = ({a.name} - {y.name}) * g"
     text += "   (sigmoid + binary cross-entropy fused)"
-    b.instrs.append(
-        _Branch(lambda arr, lo=low, hi=high: _not_saturated(arr, lo, hi), (a,), fast.instrs, slow.instrs, dz, text)
-    )
+    b.instrs.append(_Branch(_not_saturated, (a, low, high), fast.instrs, slow.instrs, dz, text))
     b.count = slow.count
     return dz
 
@@ -1168,20 +1169,16 @@ def _lower_update(
     for p, pb, g in zip(params, pbufs, grads):
         if id(p) not in index:
             continue  # not the optimizer's: its gradient is left in .grad only
-        if plain_sgd:
+        if plain_sgd:  # the eager step's lr * dW, then W - lr * dW, into W
             key = (pb.shape, pb.dtype.str)
             tmp = scratch.get(key)
             if tmp is None:
                 tmp = scratch[key] = b.buf(pb.shape, pb.dtype, prefix="step")
                 tmp.pool_key = ("step", *key)
             out.append(
-                _Instr(
-                    _sgd_update,
-                    (opt.lr, g, tmp, pb),
-                    None,
-                    f"{pb.name} -= {opt.lr!r} * {g.name}   (np.multiply into {tmp.name}, np.subtract into {pb.name})",
-                )
+                _Instr(np.multiply, (opt.lr, g, tmp), None, f"np.multiply({opt.lr!r}, {g.name}, out={tmp.name})")
             )
+            out.append(_Instr(np.subtract, (pb, tmp, pb), None, f"np.subtract({pb.name}, {tmp.name}, out={pb.name})"))
         else:
             state = opt.state[index[id(p)]]
             out.append(
