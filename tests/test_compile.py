@@ -72,8 +72,7 @@ def test_float32_stays_float32() -> None:
 # ----------------------------------------------------------------------------- generated programs
 UNARY = ["tanh", "sigmoid", "relu", "__neg__", "abs", "exp_tanh", "leaky", "square", "scale", "div_const", "softplus"]
 SHAPES = ["transpose", "reshape", "none"]
-# (cross_entropy is not among them: log_softmax shifts by a maximum computed with NumPy, which compile refuses)
-FINAL = ["mean", "sum", "bce", "bce_logits", "mse", "max", "logsumexp"]
+FINAL = ["mean", "sum", "bce", "bce_logits", "mse", "max", "logsumexp", "softmax_ce"]
 
 
 @st.composite
@@ -290,11 +289,20 @@ def test_print_and_draw_show_the_program() -> None:
     assert drawing.n_ops > 20
 
 
-def test_cross_entropy_is_refused_for_its_numpy_shift() -> None:
-    W = tg.Tensor(np.ones((3, 2)), requires_grad=True)
+def test_cross_entropy_recomputes_its_shift_every_step() -> None:
+    # log_softmax subtracts max(x), computed with NumPy: compile recognises it and recomputes it
+    W = tg.Tensor(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), requires_grad=True)
     f = tg.compile(lambda X, T: tg.cross_entropy(W @ X, T))
-    with pytest.raises(CompileError, match="outside the recorded ops"):
-        f(np.ones((2, 4)), np.eye(3)[[0, 1, 2, 0]].T)
+    T = np.eye(3)[[0, 1, 2, 0]].T
+    for scale in (1.0, 50.0):
+        X = scale * np.arange(8.0).reshape(2, 4)
+        W.grad = None
+        got = f(X, T).item()
+        want = tg.cross_entropy(W @ X, T)
+        (expected,) = tg.grad(want, W)
+        assert got == pytest.approx(want.item(), rel=1e-12)
+        assert float(np.max(np.abs(W.grad - expected.data))) <= 1e-12 * float(np.max(np.abs(expected.data)))
+    assert f.traces == 1 and "log_softmax's shift" in str(f)
 
 
 def test_a_custom_op_is_refused_with_the_reason() -> None:

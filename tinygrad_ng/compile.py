@@ -1056,8 +1056,11 @@ def _elementwise(ins: _Instr) -> bool:
 
 
 def _derived_input(b: _Builder, t: Tensor, inputs: list[Tensor], values: dict[int, _Buf], user: Tensor) -> _Buf:
-    """A tensor made during the call outside the recorded ops: allowed only as a copy or cast of an input."""
+    """A tensor made during the call outside the recorded ops: a copy or cast of an input, or log_softmax's shift."""
     arr = t._data
+    shift = _softmax_shift(b, t, values, user)
+    if shift is not None:
+        return shift
     for inp in inputs:
         src = inp._data
         if src.shape == arr.shape and np.array_equal(src, arr, equal_nan=True):
@@ -1072,6 +1075,32 @@ def _derived_input(b: _Builder, t: Tensor, inputs: list[Tensor], values: dict[in
         "ops (from .data, NumPy or Python): compile cannot tell whether it depends on the inputs; compute it "
         "with tensor ops or pass it as an argument"
     )
+
+
+def _negated_shift(x: np.ndarray, axis: int, out: np.ndarray) -> None:
+    """``-max(x)`` along ``axis`` (0 where the maximum is not finite), as functional._shifted computes it."""
+    np.maximum.reduce(x, axis, None, out, True)
+    np.copyto(out, 0, where=~np.isfinite(out))
+    np.negative(out, out)
+
+
+def _softmax_shift(b: _Builder, t: Tensor, values: dict[int, _Buf], user: Tensor) -> _Buf | None:
+    """``x - max(x)``'s constant, recognised by its value, recomputed from ``x`` every step."""
+    if user.op != "add" or t.dtype.kind != "f":
+        return None
+    others = [p for p in user.parents if p is not t]
+    if len(others) != 1 or id(others[0]) not in values:
+        return None
+    xa, arr = others[0]._data, t._data
+    for axis in range(xa.ndim):
+        m = np.max(xa, axis=axis, keepdims=True)
+        if m.shape == arr.shape and np.array_equal(-np.where(np.isfinite(m), m, 0).astype(xa.dtype), arr):
+            x = values[id(others[0])]
+            out = b.buf(arr.shape, arr.dtype)
+            text = f"{out.name} = -max({x.name}, axis={axis}), 0 where not finite   (log_softmax's shift)"
+            b.emit(_negated_shift, x, axis, out, out=out, text=text)
+            return out
+    return None
 
 
 def _deliver(
