@@ -476,6 +476,35 @@ def test_backward_with_a_grad_that_is_not_numeric():
         y.backward(np.array(["a", "b"]))
 
 
+def test_backward_with_a_ragged_grad():
+    y = Tensor([1.0, 2.0], requires_grad=True) * 2.0
+    with fails(ShapeError, "backward", "(2,)"):
+        y.backward([[1.0], [1.0, 2.0]])
+    with fails(ShapeError, "backward", "(2,)"):
+        tg.grad(y, y.parents[0], grad_outputs=[[[1.0], [1.0, 2.0]]])  # one ragged grad_output
+
+
+@pytest.mark.parametrize("compare", [BINARY["less"], BINARY["greater_equal"], BINARY["equal"], lambda x, y: x != y])
+@pytest.mark.parametrize("other", ["a", None, object(), {"a": 1}])
+def test_comparison_with_something_that_is_not_numbers(compare, other):
+    with fails(DTypeError, "cannot compare a tensor with", type(other).__name__):
+        compare(Tensor([1.0, 2.0]), other)
+
+
+def test_comparison_with_a_ragged_list():
+    with fails(ShapeError, "less", "ragged list"):
+        _ = Tensor([1.0, 2.0]) < [[1.0], [1.0, 2.0]]
+
+
+@pytest.mark.parametrize("make", ["zeros", "ones", "randn", "uniform"])
+def test_a_tensor_too_large_for_memory_names_the_shape_and_the_bytes(make):
+    with fails(tg.AllocationError, f"Tensor.{make}", "(10000000000000,) float64", "80,000,000,000,000 bytes"):
+        getattr(Tensor, make)(10**13)
+    with fails(tg.AllocationError, "(100000, 100000, 100000) float32", "3.6 PiB"):
+        getattr(Tensor, make)(10**5, 10**5, 10**5, dtype=np.float32)
+    assert issubclass(tg.AllocationError, MemoryError)
+
+
 def test_backward_on_something_that_does_not_require_grad():
     with fails(GraphError, "backward", "does not require grad"):
         Tensor([1.0, 2.0]).sum().backward()

@@ -292,3 +292,20 @@ def test_a_detached_tensor_with_new_data_is_not_locked_and_holds_no_graph():
     for _ in range(1000):
         x.detach()
     assert len(x._family) < 64  # dead twins are dropped as they accumulate
+
+
+def test_np_asarray_of_a_saved_tensor_is_read_only():
+    """np.asarray strips array subclasses, so its write is refused by NumPy's read-only flag.
+
+    NumPy gives back a plain ndarray, whose item assignment runs no Python code, so the error is
+    NumPy's ValueError rather than InplaceError; the edit is refused all the same and the
+    gradient stays right. np.asanyarray keeps the locked view and raises InplaceError.
+    """
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        np.asarray(x)[0] = 9.0
+    with pytest.raises(InplaceError, match="'mul'"):
+        np.asanyarray(x)[0] = 9.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])

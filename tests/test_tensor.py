@@ -161,3 +161,27 @@ def test_package_exports() -> None:
         assert hasattr(tg, name)
     for name in ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "mse_loss"]:
         assert getattr(tg, name) is getattr(tg.functional, name)
+
+
+def test_a_list_of_tensors_that_require_grad_is_refused_not_cut_from_the_graph() -> None:
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    for data in ([a, b], (a, b), [[1.0, 2.0], b], [[a[0], 2.0]]):
+        with pytest.raises(DTypeError, match=r"requires grad.*stack"):
+            Tensor(data)
+    with pytest.raises(DTypeError, match="requires grad"):
+        Tensor([1.0, 2.0]) * [a, b]  # an operand given as a list is made the same way
+    s = tg.stack([a, b])  # the recorded way to join them
+    s.sum().backward()
+    np.testing.assert_array_equal(a.grad, [1.0, 1.0])
+    c = Tensor([Tensor([1.0, 2.0]), a.detach()])  # constants hold no graph to cut
+    np.testing.assert_array_equal(c.data, [[1.0, 2.0], [1.0, 2.0]])
+    assert not c.requires_grad and c.dtype == np.float64
+
+
+def test_a_masked_array_is_refused() -> None:
+    m = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+    with pytest.raises(DTypeError, match=r"masked array \(2,\) float64.*filled"):
+        Tensor(m)
+    with pytest.raises(DTypeError, match="masked array"):
+        Tensor([1.0, 2.0]) + m
+    np.testing.assert_array_equal(Tensor(m.filled(0.0)).data, [1.0, 0.0])

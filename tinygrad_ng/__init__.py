@@ -15,6 +15,7 @@ from .autograd import detect_anomaly, grad
 from .compile import Compiled, compile
 from .custom import CustomOp, custom_op
 from .errors import (
+    AllocationError,
     AnomalyError,
     ArgumentError,
     CompileError,
@@ -78,6 +79,7 @@ __all__ = [
     "AnomalyError",
     "GradcheckError",
     "SerializationError",
+    "AllocationError",
     "gradcheck",
     "gradgradcheck",
     "GradcheckReport",

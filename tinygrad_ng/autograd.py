@@ -223,7 +223,10 @@ def _as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
             )
         g = np.ones_like(t._data)
     else:
-        g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+        try:
+            g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+        except ValueError as e:  # ragged nested lists
+            raise ShapeError(f"backward: grad must be an array of the output's shape {t.shape}: {e}") from None
         if g.dtype.kind not in "biuf":
             raise DTypeError(f"backward: grad must be numeric, got dtype {g.dtype}")
         if g.shape != t.shape:

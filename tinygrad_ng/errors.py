@@ -15,7 +15,8 @@ class                  raised for                             also a
 ``AnomalyError``       NaN or Inf found by detect_anomaly     ``FloatingPointError``
 ``GradcheckError``     gradients that disagree with FD        ``AssertionError``
 ``SerializationError`` a parameter file that cannot be read   ``ValueError``
-``CompileError``       a function that ``compile`` cannot trace ``RuntimeError``
+``AllocationError``    a tensor too large to allocate         ``MemoryError``
+``CompileError``       a function compile cannot replay       ``RuntimeError``
 =====================  =====================================  ==========================
 
 ``GraphvizNotFoundError`` (also a ``RuntimeError``) is raised for rendering a graph drawing to
@@ -67,6 +68,10 @@ class GradcheckError(TinygradError, AssertionError):
 
 class SerializationError(TinygradError, ValueError):
     """A parameter file that is missing, truncated, corrupted or does not fit the model."""
+
+
+class AllocationError(TinygradError, MemoryError):
+    """A tensor too large for the memory available, e.g. ``Tensor.zeros(10**13)``; names shape and bytes."""
 
 
 class GraphvizNotFoundError(TinygradError, RuntimeError):

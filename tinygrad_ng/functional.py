@@ -56,7 +56,7 @@ def _operand(x: ArrayLike, like: np.dtype | None) -> Tensor:
         if isinstance(x, _SCALARS) and not isinstance(x, np.generic):
             return constant(np.asarray(x, dtype=np.float64 if isinstance(x, float) else None))
         return constant(arr)
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.ndarray) and not isinstance(x, np.ma.MaskedArray):  # masked: refused by _to_array
         if x.dtype.kind not in "biuf":
             raise DTypeError(f"unsupported operand dtype {x.dtype} {x.shape}")
         arr = x
@@ -394,12 +394,26 @@ def compare(fn: np.ufunc, x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> compare(np.greater, Tensor([1.0, 3.0]), 2.0)
     Tensor([False,  True], shape=(2,), dtype=bool)
     """
-    a = x._data if isinstance(x, Tensor) else np.asarray(x)
-    b = y._data if isinstance(y, Tensor) else np.asarray(y)
+    a, b = _comparand(x, fn), _comparand(y, fn)
     try:
         return constant(fn(a, b))
     except ValueError as e:
         raise ShapeError(f"{fn.__name__}: {e} (operands {shape_str(a, b)})") from None
+
+
+def _comparand(x: ArrayLike, fn: np.ufunc) -> np.ndarray:
+    """An operand of a comparison as a numeric array, or a ShapeError (ragged) or DTypeError (not numbers)."""
+    if isinstance(x, Tensor):
+        return x._data
+    try:
+        a = np.asarray(x)
+    except ValueError as e:  # ragged nested lists
+        raise ShapeError(f"{fn.__name__}: cannot compare a tensor with a ragged {type(x).__name__}: {e}") from None
+    if a.dtype.kind not in "biuf":
+        raise DTypeError(
+            f"{fn.__name__}: cannot compare a tensor with {type(x).__name__} {x!r:.60}; compare with numbers"
+        )
+    return a
 
 
 # --------------------------------------------------------------------------- reductions

@@ -10,7 +10,9 @@ path, for graph drawings). Leaves and constants have ``_ctx = None``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import math
 import numbers
 import operator
 import threading
@@ -22,7 +24,7 @@ import numpy as np
 
 from ._anomaly import anomaly_in_forward, where_created
 from ._inplace import Family, LockedArray, Savers, add_saver, lock_owner, share_array
-from .errors import DTypeError, ShapeError, TensorIndexError, TinygradError, shape_str
+from .errors import AllocationError, DTypeError, ShapeError, TensorIndexError, TinygradError, shape_str
 
 if TYPE_CHECKING:
     from .ops import Op
@@ -155,9 +157,16 @@ def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np
     """
     if isinstance(data, Tensor):
         arr = data._data
+    elif isinstance(data, np.ma.MaskedArray):
+        raise DTypeError(
+            f"Tensor: cannot make a tensor from a masked array {data.shape} {data.dtype}: the mask would be "
+            "dropped and the masked-out values kept; pass data.filled(value) or data.compressed()"
+        )
     elif isinstance(data, np.ndarray):
         arr = data
     else:
+        if type(data) is list or type(data) is tuple:
+            _refuse_grad_tensors(data)
         try:
             arr = np.array(data)
         except ValueError as e:  # ragged nested lists
@@ -175,12 +184,35 @@ def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np
     return np.array(arr, copy=True)
 
 
+_PLAIN_NUMBERS = {float, int, bool, np.float64, np.float32, np.int64, np.bool_}
+
+
+def _refuse_grad_tensors(data: list[Any] | tuple[Any, ...]) -> None:
+    """Refuse nested lists holding a tensor that requires grad: a new tensor would cut its graph."""
+    stack = [data]
+    while stack:
+        items = stack.pop()
+        if set(map(type, items)) <= _PLAIN_NUMBERS:  # the common case, at C speed
+            continue
+        for item in items:
+            if type(item) is list or type(item) is tuple:
+                stack.append(item)
+            elif isinstance(item, Tensor) and item.requires_grad:
+                raise DTypeError(
+                    f"Tensor: the data holds a tensor {item.shape} {item.dtype} that requires grad; a new "
+                    "tensor is a leaf, so its graph would be cut here. Join tensors with tg.stack([...]) "
+                    "(recorded in the graph), or pass t.detach() for a constant copy"
+                )
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for reverse-mode autograd.
 
     Args:
         data: an ndarray, a nested list, a Python or NumPy scalar, or another Tensor. The data
-            is copied. Python data becomes float64; an ndarray keeps its dtype.
+            is copied. Python data becomes float64; an ndarray keeps its dtype. A list holding
+            tensors that require grad is refused (use :func:`tinygrad_ng.stack`, which records
+            the graph), as is a masked array (its mask would be lost).
         requires_grad: whether backward should compute ``.grad`` for this tensor. Only
             floating-point tensors can require grad.
         dtype: convert the data to this dtype.
@@ -243,7 +275,9 @@ class Tensor:
         Tensor([[0.],
                 [0.]], shape=(2, 1), dtype=float64, requires_grad=True, name='b1')
         """
-        return cls(np.zeros(_size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
+        shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
+        with _allocating("Tensor.zeros", shape, dtype):
+            return cls(np.zeros(shape, dtype), requires_grad, name=name)
 
     @classmethod
     def ones(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -252,7 +286,9 @@ class Tensor:
         >>> Tensor.ones(2, 3).shape
         (2, 3)
         """
-        return cls(np.ones(_size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
+        shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
+        with _allocating("Tensor.ones", shape, dtype):
+            return cls(np.ones(shape, dtype), requires_grad, name=name)
 
     @classmethod
     def randn(
@@ -273,8 +309,9 @@ class Tensor:
         (2, 2)
         """
         rng = _rng(seed)
-        arr = rng.standard_normal(_size_arg(shape))
-        return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
+        shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
+        with _allocating("Tensor.randn", shape, dtype):
+            return cls(np.asarray(rng.standard_normal(shape), dtype=dtype), requires_grad, name=name)
 
     @classmethod
     def uniform(
@@ -294,8 +331,9 @@ class Tensor:
         ((3, 4), True)
         """
         rng = _rng(seed)
-        arr = rng.uniform(low, high, _size_arg(shape))
-        return cls(np.asarray(arr, dtype=_as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")), requires_grad, name=name)
+        shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
+        with _allocating("Tensor.uniform", shape, dtype):
+            return cls(np.asarray(rng.uniform(low, high, shape), dtype=dtype), requires_grad, name=name)
 
     @classmethod
     def from_numpy(cls, arr: np.ndarray, requires_grad: bool = False, name: str | None = None) -> Tensor:
@@ -906,6 +944,23 @@ def _size_arg(shape: tuple[Any, ...]) -> Shape:
     if any(n < 0 for n in out):
         raise ShapeError(f"a shape cannot have negative sizes, got {out}")
     return out
+
+
+@contextlib.contextmanager
+def _allocating(where: str, shape: Shape, dtype: np.dtype) -> Iterator[None]:
+    """Turn NumPy's bare MemoryError into an AllocationError naming ``where``, the shape and the bytes."""
+    try:
+        yield
+    except MemoryError:
+        n = math.prod(shape) * dtype.itemsize
+        size, unit = float(n), "bytes"
+        for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):  # noqa: B007 (the last unit is kept)
+            if size < 1024:
+                break
+            size /= 1024
+        raise AllocationError(
+            f"{where}: shape {shape} {dtype} needs {size:.1f} {unit} ({n:,} bytes), more memory than is available"
+        ) from None
 
 
 def _rng(seed: int | np.random.Generator | np.random.RandomState | None) -> Any:
