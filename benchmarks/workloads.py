@@ -335,7 +335,8 @@ class CompiledImpl(TinygradImpl):
     def __init__(self, w: Workload) -> None:
         super().__init__(w)
         params = [t for pair in self.p for t in pair]
-        self.compiled_step = self.tg.compile(self._cost, optimizer=self.tg.optim.SGD(params, lr=w.lr))
+        opt = self.tg.optim.SGD(params, lr=w.lr) if w.lr > 0 else None  # lr 0: timed without updates
+        self.compiled_step = self.tg.compile(self._cost, optimizer=opt)
         self.compiled_loss = self.tg.compile(self._cost)
 
     def step(self) -> None:

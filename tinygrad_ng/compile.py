@@ -148,7 +148,7 @@ class _Branch(_Instr):
         return out
 
 
-_CHECK_GRADIENTS_UP_TO = 1 << 20  # parameters (elements) up to which a new program's gradients are checked
+_CHECK_GRADIENTS_UP_TO = 1 << 16  # parameters (elements) up to which a new program's gradients are checked
 
 
 class _Retrace(Exception):
