@@ -508,6 +508,7 @@ class _Program:
         self.pool: dict[tuple[Any, ...], np.ndarray] = {}  # the arrays all programs of a Compiled share
         self.bound: list[tuple[Callable[..., Any], tuple[Any, ...]]] | None = None
         self.bound_update: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self.grad_arrays: list[np.ndarray] = []
         self.bound_inputs: list[np.ndarray] = []
         self.bound_params: list[np.ndarray] = []
         self.values: dict[int, Any] = {}
@@ -533,6 +534,7 @@ class _Program:
             values[id(buf)] = p._data
         self.bound = self._bind_list(self.instrs)
         self.bound_update = self._bind_list(self.update)
+        self.grad_arrays = [values[id(g)] for g in self.grads]
         self.bound_inputs = list(inputs)
         self.bound_params = [p._data for p in self.params]
 
@@ -594,10 +596,6 @@ class _Program:
         else:
             for fn, args in self.bound:  # type: ignore[union-attr]
                 fn(*args)
-
-    def run_update(self) -> None:
-        for fn, args in self.bound_update:
-            fn(*args)
 
     def result(self, buf: _Buf) -> np.ndarray:
         return self.values[id(buf)]
@@ -681,18 +679,21 @@ class Compiled:
                 p.grad = arr.copy()
 
     def _finish(self, prog: _Program) -> Tensor:
-        opt = self.optimizer
-        if opt is not None:
-            opt.zero_grad()
-        for p, g in zip(prog.params, prog.grads):
-            arr = prog.result(g)
-            p.grad = arr if p.grad is None else p.grad + arr
         loss = constant(prog.result(prog.loss).copy()) if prog.loss is not None else None  # type: ignore[arg-type]
-        if opt is not None:
-            opt.t += 1
-            prog.run_update()
-            for p in prog.params:
-                p._version += 1  # the values changed in place: a graph that saved them must not run backward
+        opt = self.optimizer
+        if opt is None:
+            for p, arr in zip(prog.params, prog.grad_arrays):
+                p.grad = arr if p.grad is None else p.grad + arr  # accumulated, as backward() does
+            return loss  # type: ignore[return-value]
+        if len(opt.params) != len(prog.params):
+            opt.zero_grad()  # the optimizer's parameters this loss does not use get no gradient
+        for p, arr in zip(prog.params, prog.grad_arrays):
+            p.grad = arr
+        opt.t += 1
+        for fn, args in prog.bound_update:
+            fn(*args)
+        for p in prog.params:
+            p._version += 1  # the values changed in place: a graph that saved them must not run backward
         return loss  # type: ignore[return-value]
 
     # ----------------------------------------------------------------- tracing
