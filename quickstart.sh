@@ -2,6 +2,7 @@
 # Set up tinygrad_ng in ./.venv and run it.
 #   bash quickstart.sh demo [args]   train the demo model and write its pictures and reports
 #   bash quickstart.sh test [args]   run the test suite (pytest args may follow)
+# TINYGRAD_NG_EXTRAS names more pyproject extras to install (e.g. browser,notebooks).
 # System packages: Graphviz's `dot` (for SVG/PNG rendering) and Python's venv module. As root
 # with apt-get they are installed here; otherwise install them yourself (see README).
 set -euo pipefail
@@ -32,6 +33,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install -q -e ".[dev]"
+if [ -n "${TINYGRAD_NG_EXTRAS:-}" ]; then
+  .venv/bin/python -m pip install -q -e ".[$TINYGRAD_NG_EXTRAS]"
+fi
 
 case "$job" in
   demo) exec .venv/bin/tinygrad-ng demo "$@" ;;

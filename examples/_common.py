@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,3 +48,21 @@ def save_pictures(
     cost = tg.binary_cross_entropy(model(X), Y)
     written.append(tg.draw_graph(cost, grad_heat=True).save(out / "graph.svg"))
     print(f"wrote {', '.join(p.name for p in written)} to {out}")
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, desc: str) -> Iterator[Any]:
+    """A tqdm bar when stderr is a terminal and tqdm is installed, else None."""
+    bar = None
+    if sys.stderr.isatty():
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            pass
+        else:
+            bar = tqdm(total=total, desc=desc, unit="it", dynamic_ncols=True)
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()

@@ -3,9 +3,11 @@
 The model is the course's 12288 -> 7 ReLU -> 1 sigmoid network with its initialisation
 (``np.random.seed(1)``, ``W1 = randn(7, 12288) * 0.01``, then ``W2 = randn(1, 7) * 0.01``, zero
 biases) on the 209 training images. One backward pass runs with ``retain_graph=True`` and the
-graph is drawn with every gradient and the heat colouring:
+graph is drawn with every gradient and the heat colouring; then the explorer page of the same
+graph is opened in headless Chromium (driven by Playwright), stepped to the middle of the
+backward pass, and photographed (``explorer_two_layer.png``):
 
-    python scripts/make_images.py [--data DIR] [--out docs/images]
+    python scripts/make_images.py [--data DIR] [--out docs/images] [--chromium PATH]
 
 The data folder is ``--data``, else where :func:`tinygrad_ng.data.catvnoncat_dir` finds it
 (``$TINYGRAD_NG_CATVNONCAT``, then ``../shared/data/catvnoncat`` relative to the repository root).
@@ -15,7 +17,9 @@ Needs h5py and Graphviz.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -45,10 +49,37 @@ def two_layer_loss(X: np.ndarray, Y: np.ndarray) -> tg.Tensor:
     return J
 
 
+def explorer_screenshot(J: tg.Tensor, path: Path, chromium: str) -> Path:
+    """The explorer page of ``J`` in headless Chromium, at the middle step of backprop, as a PNG."""
+    from playwright.sync_api import sync_playwright
+
+    explorer = tg.explore(J, title="two-layer cat model")
+    flags = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        page_path = explorer.save(Path(tmp) / "two_layer.html")
+        context = p.chromium.launch_persistent_context(
+            Path(tmp) / "profile", executable_path=chromium, headless=True, args=flags,
+            viewport={"width": 1200, "height": 560}, device_scale_factor=1,
+        )  # fmt: skip
+        page = context.new_page()
+        page.goto(page_path.as_uri())
+        page.wait_for_selector("body[data-ready=true]")
+        for _ in range((explorer.n_steps + 1) // 2 + 1):  # the middle step: W2 @ A1 sends dW2 and dA1
+            page.click("#next")
+        box = page.locator("#graph .vjp").bounding_box()  # zoom in on the op whose VJP runs, as a reader would
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        for _ in range(3):
+            page.mouse.wheel(0, -200)
+        page.screenshot(path=str(path))
+        context.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="folder with the course's train_catvnoncat.h5 and test_catvnoncat.h5")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images", help="where to write the pictures")
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium", help="the browser")
     args = parser.parse_args(argv)
 
     try:
@@ -61,6 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for suffix in (".svg", ".png"):
         print(drawing.save(args.out / f"two_layer_graph{suffix}"))
+    print(explorer_screenshot(J, args.out / "explorer_two_layer.png", args.chromium))
 
 
 if __name__ == "__main__":

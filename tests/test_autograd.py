@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import tinygrad_ng as tg
-from tinygrad_ng import GraphError, ShapeError, Tensor, no_grad, ops
+from tinygrad_ng import GraphError, ShapeError, Tensor, no_grad
 from tinygrad_ng import functional as F
+from tinygrad_ng.ops import REGISTRY
 
 
 def leaf(values: object, dtype: object = None) -> Tensor:
@@ -135,7 +136,7 @@ def test_course_bias_broadcast_db_is_row_sum() -> None:
 # --------------------------------------------------------------------------- what gets computed
 def test_matmul_skips_the_vjp_of_an_input_that_does_not_require_grad(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    vjp_x, vjp_y = ops.MATMUL.vjps
+    vjp_x, vjp_y = REGISTRY["matmul"].vjps
 
     def spy(i, f):  # type: ignore[no-untyped-def]
         def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -144,7 +145,7 @@ def test_matmul_skips_the_vjp_of_an_input_that_does_not_require_grad(monkeypatch
 
         return wrapped
 
-    monkeypatch.setattr(ops.MATMUL, "vjps", (spy(0, vjp_x), spy(1, vjp_y)))
+    monkeypatch.setattr(REGISTRY["matmul"], "vjps", (spy(0, vjp_x), spy(1, vjp_y)))
     W, X = leaf(np.ones((2, 3))), Tensor(np.ones((3, 4)))
     (W @ X).sum().backward()
     assert calls == [0]  # dW only: W.T @ dZ is never formed

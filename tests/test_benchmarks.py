@@ -64,3 +64,11 @@ def test_a_step_updates_every_implementation_alike() -> None:
     for impl in impls:
         impl.reset()
         np.testing.assert_array_equal(impl.params()[0][0], w.params[0][0])
+
+
+def test_conv_benchmark_prints_its_rows() -> None:
+    """benchmarks/conv.py checks the engine against its NumPy im2col reference, then prints ratios."""
+    cmd = [sys.executable, "benchmarks/conv.py", "--quick", "--batch", "2"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| course conv") or line.startswith("| cat ConvNet")]
+    assert len(rows) == 3 and all(float(r.split("|")[4].strip().rstrip("x")) > 0 for r in rows)

@@ -142,13 +142,16 @@ def test_page_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     skipped: list[str] = []
-    registered = dict(REGISTRY)  # a page may register an op to show how; it is removed afterwards
+    registered = dict(REGISTRY)  # a page may register an op (and its method) to show how; both go afterwards
+    methods = set(vars(tinygrad_ng.Tensor))
     np.random.seed(0)  # a page that draws from NumPy's global generator gets the same numbers every run
     try:
         ran = _run_blocks(page, blocks, namespace, available, skipped)
     finally:
         REGISTRY.clear()
         REGISTRY.update(registered)
+        for name in set(vars(tinygrad_ng.Tensor)) - methods:
+            delattr(tinygrad_ng.Tensor, name)
     if skipped:
         pytest.skip(f"ran {ran} blocks; skipped: {'; '.join(skipped)}")
 
@@ -191,9 +194,9 @@ def _lines(text: str) -> list[str]:
 # --------------------------------------------------------------------------- docstring examples
 def _modules() -> list[str]:
     names = ["tinygrad_ng"]
-    for info in pkgutil.iter_modules(tinygrad_ng.__path__):
-        if not info.name.startswith("_"):
-            names.append(f"tinygrad_ng.{info.name}")
+    for info in pkgutil.walk_packages(tinygrad_ng.__path__, "tinygrad_ng."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
     return sorted(names)
 
 

@@ -184,7 +184,20 @@ def _check_maximum_and_minimum_with_infinite_upstream_gradients(dtype: type) -> 
     np.testing.assert_array_equal(h.data, [0.0, -0.25 / 8])  # d/dx (1 / (2 sqrt x)) = -1 / (4 x^1.5)
 
 
-def test_min_is_minus_max_of_minus() -> None:
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pow_gradients_at_a_zero_base_are_the_limits_not_nan(dtype: type) -> None:
+    """x^0 = 1 for every x and 0^y = 0 for every y > 0: both are flat, so their derivatives are 0."""
+    x, y = leaf([0.0, 2.0, 0.0, 0.0], dtype=dtype), leaf([0.0, 0.0, 2.0, 0.5], dtype=dtype)
+    with np.errstate(divide="ignore"):  # 0.5 * 0^-0.5 = inf: the true derivative of sqrt at 0
+        (x**y).sum().backward()
+    np.testing.assert_allclose(x.grad, [0.0, 0.0, 0.0, np.inf])
+    np.testing.assert_allclose(y.grad, [0.0, np.log(2.0), 0.0, 0.0], rtol=1e-6)
+    assert x.grad.dtype == dtype and y.grad.dtype == dtype
+    x, y = leaf([3.0]), leaf([0.0])  # second order through the exponent survives at y = 0
+    (dx,) = tg.grad((x**y).sum(), x, create_graph=True)
+    (dxy,) = tg.grad(dx.sum(), y)
+    np.testing.assert_allclose(dxy.data, [1.0 / 3.0])  # d/dy (y x^(y-1)) = x^(y-1) (1 + y ln x) = 1/x at y = 0
+
     x = leaf([2.0, -1.0, 5.0])
     m = x.min()
     assert m.item() == -1.0
@@ -288,6 +301,69 @@ def test_saturated_sigmoid_gradient_as_documented() -> None:
     tg.binary_cross_entropy_with_logits(z_logits, [[0.0, 0.0]], reduction="sum").backward()
     np.testing.assert_allclose(z_logits.grad, [[1.0, 1.0]])
     np.testing.assert_allclose(z_probs.grad, [[0.0, 1.0]])  # 1 - sigmoid(40) rounds to 0; at 30 it is A - Y
+
+
+# --------------------------------------------------------------------------- bugs an outside op suite found
+@pytest.mark.parametrize(
+    ("values", "dtype"),
+    [
+        ([0, 128, 255, 64, 32, 16], np.uint8),  # -x wraps around for unsigned ints
+        ([-(2**31), 7, 2**31 - 1], np.int32),  # -(-2**31) overflows
+        ([True, False, True], np.bool_),  # booleans cannot be negated
+        ([3.5, -1.0, np.inf], np.float32),
+    ],
+)
+def test_min_is_a_real_minimum_for_every_dtype(values: list, dtype: type) -> None:
+    x = np.array(values, dtype=dtype)
+    got = Tensor(x).min()
+    assert got.dtype == x.dtype and got.item() == x.min()
+    assert (
+        Tensor(x.reshape(1, -1)).min(axis=1, keepdims=True).tolist() == x.reshape(1, -1).min(1, keepdims=True).tolist()
+    )
+
+
+@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=4), elements=st.integers(-3, 3).map(float)))
+def test_min_gradient_goes_to_the_minima_shared_among_ties(x: np.ndarray) -> None:
+    t = leaf(x)
+    t.min().backward()
+    winners = x == x.min()
+    np.testing.assert_allclose(t.grad, winners / winners.sum())
+
+
+def test_zero_to_a_tensor_power_has_zero_exponent_gradient_and_no_warning() -> None:
+    e = leaf([2.0, 0.5, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from inside the engine
+        (Tensor([0.0, 0.0, 0.0]) ** e).sum().backward()
+    assert e.grad.tolist() == [0.0, 0.0, 0.0]  # d(0^e)/de = 0^e log 0 -> 0, as in PyTorch
+    x, y = leaf([0.0, 2.0]), leaf([3.0, 3.0])
+    (x**y).sum().backward()
+    np.testing.assert_allclose(y.grad, [0.0, 8 * np.log(2.0)])
+    np.testing.assert_allclose(x.grad, [0.0, 12.0])
+
+
+def test_cross_entropy_differentiates_probability_targets_that_require_grad() -> None:
+    z = leaf([[2.0, 0.0, 1.0], [0.0, 1.0, -1.0]])  # 2 classes x 3 samples
+    p = leaf([[0.7, 0.2, 1.0], [0.3, 0.8, 0.0]])
+    F.cross_entropy(z, p).backward()
+    log_softmax = z.data - np.log(np.exp(z.data).sum(axis=0, keepdims=True))
+    assert p.grad is not None
+    np.testing.assert_allclose(p.grad, -log_softmax / 3)  # d(-Σ p log softmax(z) / m)/dp
+    np.testing.assert_allclose(z.grad, (np.exp(log_softmax) * p.data.sum(0) - p.data) / 3)
+    assert tg.gradcheck(lambda z, p: F.cross_entropy(z, p, reduction="sum"), [z, p])
+
+
+def test_integer_tensor_to_a_negative_power_is_a_dtype_error() -> None:
+    for call in (lambda: Tensor(np.array([1, 2])) ** -2, lambda: Tensor(np.array([2])) ** Tensor(np.array([-1]))):
+        with pytest.raises(tg.DTypeError, match=r"pow: an integer tensor .* negative integer power"):
+            call()
+    assert (Tensor(np.array([1, 2])) ** 2).tolist() == [1, 4]
+
+
+def test_a_registered_op_on_a_plain_ndarray_says_what_to_do() -> None:
+    with pytest.raises(tg.DTypeError, match=r"op 'sigmoid' records tensors, got ndarray; wrap the data"):
+        tg.REGISTRY["sigmoid"](np.array([0.0]))
+    assert tg.REGISTRY["add"](Tensor([1.0]), np.array([2.0])).tolist() == [3.0]  # one tensor is enough
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -15,10 +15,12 @@ from typing import Any
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from conv_cases import CONV_DRAWS
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import tinygrad_ng as tg
+from tinygrad_ng.gradcheck import central_differences
 from tinygrad_ng.ops import REGISTRY
 from tinygrad_ng.tensor import Tensor, apply
 
@@ -232,46 +234,48 @@ def draw_bce(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
     return [array(data, s, 0.05, 0.95), array(data, s, 0, 1)], {"eps": float(np.finfo(np.float64).eps)}
 
 
+def binary_domain(x_range: tuple[float, float], y_range: tuple[float, float], *flags: str) -> Draw:
+    return binary(x_range, y_range, y_nonzero="y_nonzero" in flags)
+
+
+# A Domain's kind names one of these; its args are passed on (value ranges).
+STRATEGIES: dict[str, Callable[..., Draw]] = {
+    "unary": unary,
+    "binary": binary_domain,
+    "kinked": lambda: draw_kinked,
+    "leaky": lambda: draw_leaky,
+    "pow_scalar": lambda: draw_pow_scalar,
+    "clip": lambda: draw_clip,
+    "no_ties": lambda: draw_minmax,
+    "where": lambda: draw_where,
+    "matmul": lambda: draw_matmul,
+    "reduce": lambda: draw_sum,
+    "reduce_distinct": lambda: draw_max,
+    "reshape": lambda: draw_reshape,
+    "transpose": lambda: draw_transpose,
+    "broadcast_to": lambda: draw_broadcast_to,
+    "getitem": lambda: draw_getitem,
+    "scatter": lambda: draw_scatter,
+    "concatenate": lambda: draw_concatenate,
+    "astype": lambda: draw_astype,
+    "bce_logits": lambda: draw_bce_logits,
+    "bce": lambda: draw_bce,
+    **{kind: (lambda draw=draw: draw) for kind, draw in CONV_DRAWS.items()},  # convolution and pooling
+}
+
+# Each registered op's test domain, from its definition (defop(..., domain=Domain(kind, *args))).
 CASES: dict[str, Case] = {
-    "add": Case(binary((-2, 2), (-2, 2))),
-    "mul": Case(binary((-2, 2), (-2, 2))),
-    "div": Case(binary((-2, 2), (0.5, 2), y_nonzero=True)),
-    "neg": Case(unary(-2, 2)),
-    "pow": Case(binary((0.5, 2), (-2, 2))),
-    "pow_scalar": Case(draw_pow_scalar),
-    "exp": Case(unary(-3, 3)),
-    "log": Case(unary(0.1, 5)),
-    "sqrt": Case(unary(0.1, 5)),
-    "abs": Case(draw_kinked),
-    "sigmoid": Case(unary(-6, 6)),
-    "tanh": Case(unary(-3, 3)),
-    "relu": Case(draw_kinked),
-    "leaky_relu": Case(draw_leaky),
-    "clip": Case(draw_clip),
-    "maximum": Case(draw_minmax),
-    "minimum": Case(draw_minmax),
-    "where": Case(draw_where),
-    "matmul": Case(draw_matmul),
-    "sum": Case(draw_sum),
-    "mean": Case(draw_sum),
-    "max": Case(draw_max),
-    "logsumexp": Case(draw_sum),
-    "reshape": Case(draw_reshape),
-    "transpose": Case(draw_transpose),
-    "broadcast_to": Case(draw_broadcast_to),
-    "getitem": Case(draw_getitem),
-    "scatter": Case(draw_scatter),
-    "concatenate": Case(draw_concatenate),
-    "astype": Case(draw_astype),
-    "binary_cross_entropy_with_logits": Case(draw_bce_logits),
-    "binary_cross_entropy": Case(draw_bce),
+    name: Case(STRATEGIES[op.domain.kind](*op.domain.args), op.domain.rtol, op.domain.atol)
+    for name, op in REGISTRY.items()
+    if op.domain is not None and op.domain.kind in STRATEGIES
 }
 
 
 def test_every_op_has_a_test_domain() -> None:
-    missing = sorted(set(REGISTRY) - set(CASES))
-    assert not missing, f"registered ops without a test domain in tests/test_ops.py CASES: {missing}"
-    assert not set(CASES) - set(REGISTRY), "CASES names ops that are not registered"
+    missing = sorted(name for name, op in REGISTRY.items() if op.domain is None)
+    assert not missing, f"registered ops without a test domain (defop(..., domain=Domain(...))): {missing}"
+    unknown = sorted(f"{name}: {op.domain.kind!r}" for name, op in REGISTRY.items() if name not in CASES and op.domain)
+    assert not unknown, f"test domains of unknown kind (tests/test_ops.py STRATEGIES): {unknown}"
 
 
 def test_every_op_documents_its_rule() -> None:
@@ -284,17 +288,8 @@ def weights(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def numeric_gradient(f: Callable[[], float], x: np.ndarray) -> np.ndarray:
-    """Central differences of the scalar ``f()`` with respect to every element of ``x`` (in place)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + EPS
-        up = f()
-        x[i] = old - EPS
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * EPS)
-    return grad
+    """Central differences of the scalar ``f()`` with respect to every element of ``x`` (gradcheck's loop)."""
+    return central_differences(f, x, EPS)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

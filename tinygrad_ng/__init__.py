@@ -10,7 +10,7 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 (1, 2)
 """
 
-from . import data, functional, nn, optim, train
+from . import conv, data, functional, nn, optim, train
 from .autograd import detect_anomaly, grad
 from .compile import Compiled, compile
 from .custom import CustomOp, custom_op
@@ -29,6 +29,7 @@ from .errors import (
     TensorIndexError,
     TinygradError,
 )
+from .explorer import Explorer, explore
 from .functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -50,6 +51,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor",
     "functional",
+    "conv",
     "grad",
     "no_grad",
     "enable_grad",
@@ -88,6 +90,8 @@ __all__ = [
     "GraphvizNotFoundError",
     "draw_graph",
     "GraphDrawing",
+    "explore",
+    "Explorer",
     "nn",
     "optim",
     "data",

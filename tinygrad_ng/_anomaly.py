@@ -50,7 +50,7 @@ def anomaly_in_forward(op: Op, parents: Sequence[Tensor], out: np.ndarray) -> An
     for i, p in enumerate(parents):
         bad = count_nonfinite(p._data)
         if bad:
-            origin = "a leaf: check the data or the last update" if p._ctx is None else f"made by op {p.op!r}"
+            origin = "a leaf: check the data or the last update" if p._node is None else f"made by op {p.op!r}"
             cause = f"received input {i} {describe(p)} already holding {bad} ({origin})"
             break
     return AnomalyError(

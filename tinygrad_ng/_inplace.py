@@ -27,17 +27,16 @@ def add_saver(savers: Savers, ref: weakref.ref[Tensor]) -> Savers:
     if type(savers) is list:
         n = len(savers)
         if n >= 8 and not n & (n - 1):  # drop the released and the dead at each power of two: amortised O(1)
-            savers[:] = [r for r in savers if (node := r()) is not None and node._ctx[1] is not None]
+            savers[:] = [r for r in savers if alive(r) is not None]
         savers.append(ref)
         return savers
-    node = savers()  # one earlier saver: keep it only if it could still run backward
-    return [savers, ref] if node is not None and node._ctx[1] is not None else ref
+    return [savers, ref] if alive(savers) is not None else ref  # keep an earlier saver only if still live
 
 
 def alive(ref: weakref.ref[Tensor]) -> Tensor | None:
     """The node behind ``ref`` if it still exists and backward has not released its inputs."""
-    node = ref()
-    return node if node is not None and node._ctx is not None and node._ctx[1] is not None else None
+    t = ref()
+    return t if t is not None and t._node is not None and t._node.saved is not None else None
 
 
 def live_saver(t: Tensor) -> Tensor | None:
@@ -73,8 +72,9 @@ def _saved_owner(t: Tensor) -> Tensor | None:
     """``t`` if a live graph saved it, or the saved parent whose array ``t`` is a view of (reshape, slice)."""
     if t._savers and live_saver(t) is not None:
         return t
-    if t._data.base is not None and t._ctx is not None and t._ctx[1] is not None:
-        for p in t._ctx[1]:
+    node = t._node
+    if t._data.base is not None and node is not None and node.saved is not None:
+        for p in node.saved:
             if np.may_share_memory(t._data, p._data) and live_saver(p) is not None:
                 return p
     return None

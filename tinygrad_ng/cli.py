@@ -6,7 +6,7 @@ computation graph with its gradients, and a gradient-check report to one output 
 
     tinygrad-ng demo [--out DIR] [--data DIR] [--iterations N]
     tinygrad-ng train --model {logreg,shallow,two-layer,deep} [--data DIR] [--out DIR]
-    tinygrad-ng graph --model MODEL [--out FILE.svg] [--rules]
+    tinygrad-ng graph --model MODEL [--out FILE.svg|FILE.html] [--rules]
     tinygrad-ng gradcheck --model MODEL [--out FILE.txt]
 
 The cat models read the course's ``train_catvnoncat.h5`` and ``test_catvnoncat.h5`` from
@@ -342,7 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data", type=Path, help=data_help + "; random stand-ins when there is none")
         p.add_argument("--load", type=Path, help="parameters saved by `tinygrad-ng train` (default: the course's init)")
         p.add_argument("--samples", type=_positive_int, default=8, help="number of samples (default: %(default)s)")
-        p.add_argument("--out", type=Path, help=f"output file (default: {default_out})")
+        out_help = f"output file (default: {default_out})"
+        if name == "graph":
+            out_help += "; .svg, .png, .pdf, .dot, or .html for the interactive explorer with the backward stepper"
+        p.add_argument("--out", type=Path, help=out_help)
         p.set_defaults(run=run)
     sub.choices["graph"].add_argument("--rules", action="store_true", help="write each op's derivative rule")
     sub.choices["gradcheck"].add_argument(

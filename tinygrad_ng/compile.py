@@ -56,11 +56,13 @@ from typing import Any
 
 import numpy as np
 
+from ._mode import enable_grad
+from ._mode import mode as _mode
 from .autograd import grad
 from .errors import CompileError, ShapeError
 from .ops import REGISTRY, Op
 from .optim import SGD, Optimizer
-from .tensor import Tensor, _mode, constant, enable_grad
+from .tensor import Tensor, constant
 
 __all__ = ["compile", "Compiled"]
 

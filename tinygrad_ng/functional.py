@@ -1,27 +1,40 @@
-"""Tensor functions: the primitives with argument checking, composites built from them, and losses.
+"""Every op, defined once: its primitive (forward, VJPs, rule, test domain), checks, docs and example.
+
+Each public function here is the one definition of an op: a primitive's :func:`~tinygrad_ng.ops.defop`
+entry stands right above the function that checks the arguments and records it, and the
+function's docstring is the op's documentation. The Tensor methods and operators are these same
+functions, bound to :class:`~tinygrad_ng.tensor.Tensor` at the end of this module (``x.sigmoid()``
+is ``sigmoid(x)``); they repeat neither the checks nor the docs. Composites (``sub``, ``softmax``,
+``stack``...) are written in terms of the primitives, so their gradients come for free.
 
 Everything here accepts Tensors, ndarrays, nested lists and Python numbers; non-Tensor arguments
-become constants. Composites (``sub``, ``mean``, ``softmax``, ``stack``...) are written in terms
-of the primitives in :mod:`tinygrad_ng.ops`, so their gradients come for free.
+become constants. dtype rules, as NumPy's but without silent upcasts: a Python or NumPy scalar
+and an integer or boolean operand, however it is given (a tensor, an ndarray or a Python list),
+take the floating tensor's dtype (``float32 * 2.0`` and ``float32 * [1, 0]`` are float32); two
+floating operands of different precision promote as NumPy does (a Python list of floats is float64).
 
-dtype rules, as NumPy's but without silent upcasts: a Python or NumPy scalar and an integer or
-boolean operand, however it is given (a tensor, an ndarray or a Python list), take the floating
-tensor's dtype (``float32 * 2.0`` and ``float32 * [1, 0]`` are float32); two floating operands
-of different precision promote as NumPy does (a Python list of floats is float64).
+NumPy functions called on tensors dispatch here (NumPy's ``__array_ufunc__`` and
+``__array_function__`` protocols): ``np.exp(t)``, ``np.sum(t, axis=0)``, ``np.concatenate([t, u])``,
+``np.where(mask, t, 0)``, ``np.dot``, ``np.clip``, ``np.reshape``... record the matching op; those
+whose result carries no gradient (``np.allclose``, ``np.argmax``, ``np.shape``, ``np.isfinite``,
+``np.sign``...) compute on the values; any other raises :class:`DTypeError` rather than return a
+plain array that would silently cut the graph (call it on ``t.data`` for a constant).
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
+import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
 
-from . import ops
 from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError, shape_str
-from .tensor import ArrayLike, Tensor, _as_dtype, _to_array, constant
+from .ops import Domain, defop, two_way
+from .tensor import ArrayLike, Tensor, _as_dtype, _to_array, apply, constant
 
 Axis = int | Sequence[int] | None
 Reduction = Literal["mean", "sum", "none"]
@@ -37,6 +50,25 @@ __all__ = [
 ]  # fmt: skip
 
 _SCALARS = (bool, int, float, np.generic)
+
+F = Callable[..., Tensor]
+
+
+def tensor_method(fn: F) -> F:
+    """Make the op's function also a :class:`Tensor` method of the same name: ``x.f(...)`` is ``f(x, ...)``.
+
+    The method is the function itself, so it has the same code, checks, signature and docs.
+
+    >>> @tensor_method
+    ... def double(x: ArrayLike) -> Tensor:
+    ...     "Twice ``x``."
+    ...     return mul(x, 2.0)
+    >>> Tensor([1.5]).double()
+    Tensor([3.], shape=(1,), dtype=float64)
+    >>> del Tensor.double
+    """
+    setattr(Tensor, fn.__name__, fn)
+    return fn
 
 
 # --------------------------------------------------------------------------- operands
@@ -156,7 +188,62 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
+# --------------------------------------------------------------------------- helpers for rules
+# A rule gets ndarrays, or Tensors under create_graph; these run on both.
+def _arr(x: Any) -> Any:
+    """The ndarray behind a Tensor (a constant, for masks); ndarrays pass through."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _select(cond: np.ndarray, a: Any, b: Any) -> Any:
+    """``where(cond, a, b)`` with a constant condition."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return where(cond, a, b)
+    return np.where(cond, a, b)
+
+
+def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape a reduction over ``axis`` has with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _unreduce(g: Any, shape: tuple[int, ...], axis: tuple[int, ...] | None, keepdims: bool) -> Any:
+    """Put back the reduced axes of ``g`` (as length 1) so it broadcasts against the input."""
+    if keepdims or axis is None:
+        return g
+    return g.reshape(_keepdims_shape(shape, axis))
+
+
+def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(g, Tensor):
+        return apply(BROADCAST_TO, g, shape=shape)
+    # A filled array rather than np.broadcast_to's view, whose Python layer costs ~5x more on a
+    # loss's (1, m) gradient; the price is one array of x's size, as the consumer's VJP makes anyway.
+    out = np.empty(shape, g.dtype)
+    out[...] = g
+    return out
+
+
+def _reduced_size(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
+    """How many elements a reduction over ``axis`` combines into each output element."""
+    return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
+
+
 # --------------------------------------------------------------------------- arithmetic
+ADD = defop(
+    "add",
+    np.add,
+    (
+        lambda g, out, x, y: g,  # d(x+y)/dx = 1
+        lambda g, out, x, y: g,  # d(x+y)/dy = 1
+    ),
+    rule="dx = g;  dy = g",
+    domain=Domain("binary", (-2, 2), (-2, 2)),
+)
+
+
 def add(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise ``x + y`` with NumPy broadcasting.
 
@@ -165,7 +252,7 @@ def add(x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> add(Tensor([[1.0], [2.0]]), Tensor([10.0, 20.0, 30.0])).shape  # (2, 1) + (3,)
     (2, 3)
     """
-    return ops.ADD(*_pair(x, y))
+    return apply(ADD, *_pair(x, y))
 
 
 def sub(x: ArrayLike, y: ArrayLike) -> Tensor:
@@ -178,9 +265,21 @@ def sub(x: ArrayLike, y: ArrayLike) -> Tensor:
     """
     x, y = _pair(x, y)
     try:
-        return ops.ADD(x, ops.NEG(y))
+        return apply(ADD, x, apply(NEG, y))
     except ShapeError:  # name the function the user called, not the add it is made of
         raise ShapeError(f"sub: shapes {x.shape} and {y.shape} do not broadcast (operands {shape_str(x, y)})") from None
+
+
+MUL = defop(
+    "mul",
+    np.multiply,
+    (
+        lambda g, out, x, y: g * y,  # d(xy)/dx = y
+        lambda g, out, x, y: g * x,  # d(xy)/dy = x
+    ),
+    rule="dx = g * y;  dy = g * x",
+    domain=Domain("binary", (-2, 2), (-2, 2)),
+)
 
 
 def mul(x: ArrayLike, y: ArrayLike) -> Tensor:
@@ -192,7 +291,20 @@ def mul(x: ArrayLike, y: ArrayLike) -> Tensor:
     Tensor([[3., 6.],
             [4., 8.]], shape=(2, 2), dtype=float64)
     """
-    return ops.MUL(*_pair(x, y))
+    return apply(MUL, *_pair(x, y))
+
+
+# Division is a primitive (not x * y**-1) so that forward values equal NumPy's x / y exactly.
+DIV = defop(
+    "div",
+    np.true_divide,
+    (
+        lambda g, out, x, y: g / y,  # d(x/y)/dx = 1/y
+        lambda g, out, x, y: -g * out / y,  # d(x/y)/dy = -x/y²
+    ),
+    rule="dx = g / y;  dy = -g * x / y**2",
+    domain=Domain("binary", (-2, 2), (0.5, 2), "y_nonzero"),
+)
 
 
 def div(x: ArrayLike, y: ArrayLike) -> Tensor:
@@ -203,7 +315,10 @@ def div(x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> div(Tensor([1.0, 3.0]), 2.0)
     Tensor([0.5, 1.5], shape=(2,), dtype=float64)
     """
-    return ops.DIV(*_pair(x, y))
+    return apply(DIV, *_pair(x, y))
+
+
+NEG = defop("neg", np.negative, (lambda g, out, x: -g,), rule="dx = -g", domain=Domain("unary", -2, 2))
 
 
 def neg(x: ArrayLike) -> Tensor:
@@ -214,11 +329,54 @@ def neg(x: ArrayLike) -> Tensor:
     >>> neg(Tensor([1.0, -2.0]))
     Tensor([-1.,  2.], shape=(2,), dtype=float64)
     """
-    return ops.NEG(as_tensor(x))
+    return apply(NEG, as_tensor(x))
+
+
+def _pow_forward(x: np.ndarray, y: Any) -> np.ndarray:
+    if x.dtype.kind in "biu" and np.asarray(y).dtype.kind in "biu" and np.any(np.asarray(y) < 0):
+        raise DTypeError(
+            f"pow: an integer tensor {x.shape} {x.dtype} to a negative integer power has no integer result; "
+            "convert the base to floating point first, e.g. x.astype(np.float64) ** -2"
+        )
+    return np.power(x, y)
+
+
+def _pow_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
+    # d(x^y)/dx = y x^(y-1); 0 where y = 0 (x^0 = 1 everywhere), also at x = 0 where 0^-1 would give 0 * inf
+    flat = (_arr(x) == 0) & (_arr(y) == 0)
+    return g * y * (_select(flat, 1, x) if flat.any() else x) ** (y - 1)
+
+
+def _pow_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+    # d(x^y)/dy = x^y ln x; 0 where x = 0 and y >= 0 (x^y is flat in y there), without a warning
+    zero = (_arr(x) == 0) & (_arr(y) >= 0)
+    return g * _select(zero, 0, out * np.log(_select(zero, 1, x)))
+
+
+POW = defop(
+    "pow",
+    _pow_forward,
+    (
+        _pow_vjp_x,
+        _pow_vjp_y,
+    ),
+    rule="dx = g * y * x**(y-1);  dy = g * x**y * log(x)",
+    domain=Domain("binary", (0.5, 2), (-2, 2)),
+)
+POW_SCALAR = defop(
+    "pow_scalar",
+    lambda x, exponent: _pow_forward(x, exponent),
+    # d(x^p)/dx = p x^(p-1)
+    (lambda g, out, x, exponent: g * exponent * x ** (exponent - 1) if exponent != 0 else g * 0,),
+    rule="dx = g * p * x**(p-1)",
+    domain=Domain("pow_scalar"),
+)
 
 
 def pow(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise ``x ** y``; a number exponent is an attribute, a tensor exponent is differentiated.
+
+    Where ``x`` is 0 the gradient with respect to ``y`` is 0 (for ``y >= 0``), as in PyTorch.
 
     >>> pow(Tensor([2.0, 3.0]), 2)
     Tensor([4., 9.], shape=(2,), dtype=float64)
@@ -227,8 +385,67 @@ def pow(x: ArrayLike, y: ArrayLike) -> Tensor:
         exponent = y.item() if isinstance(y, np.generic) else y
         if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
             raise DTypeError(f"pow: unsupported exponent {y!r}")
-        return ops.POW_SCALAR(as_tensor(x), exponent=exponent)
-    return ops.POW(*_pair(x, y))
+        return apply(POW_SCALAR, as_tensor(x), exponent=exponent)
+    return apply(POW, *_pair(x, y))
+
+
+def _matmul_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if x.ndim == 0 or y.ndim == 0:
+        raise ShapeError(f"matmul of {x.shape} and {y.shape}: both operands need at least 1 dimension")
+    k_x = x.shape[-1]
+    k_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
+    if k_x != k_y:
+        raise ShapeError(
+            f"matmul of {x.shape} and {y.shape}: inner dimensions {k_x} and {k_y} differ "
+            f"(course layout: W is (n_out, n_in), A is (n_in, m))"
+        )
+    return np.matmul(x, y)
+
+
+def _swap_last(a: Any) -> Any:
+    axes = tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2)
+    return a.transpose(axes)
+
+
+def _matmul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
+    if x.ndim == 2 and y.ndim == 2:  # the common case: dX = G Yᵀ
+        return g @ y.T
+    if x.ndim == 1 and y.ndim == 1:  # dot product: dx = g y
+        return g * y
+    if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n): dX = g ⊗ y
+        dx = g.reshape(g.shape + (1,)) * y.reshape((1, y.shape[0]))
+    else:
+        if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
+            g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        dx = g @ _swap_last(y)
+    if x.ndim == 1:
+        dx = dx.reshape(dx.shape[:-2] + (dx.shape[-1],))
+    return dx
+
+
+def _matmul_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
+    if x.ndim == 2 and y.ndim == 2:  # the common case: dY = Xᵀ G
+        return x.T @ g
+    if x.ndim == 1 and y.ndim == 1:  # dot product: dy = g x
+        return g * x
+    if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m): dY = x ⊗ g
+        dy = x.reshape((x.shape[0], 1)) * g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+    else:
+        if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+            g = g.reshape(g.shape + (1,))
+        dy = _swap_last(x) @ g
+    if y.ndim == 1:
+        dy = dy.reshape(dy.shape[:-1])
+    return dy
+
+
+MATMUL = defop(
+    "matmul",
+    _matmul_forward,
+    (_matmul_vjp_x, _matmul_vjp_y),
+    rule="dW = dZ @ A.T;  dA = W.T @ dZ",
+    domain=Domain("matmul"),
+)
 
 
 def matmul(x: ArrayLike, y: ArrayLike) -> Tensor:
@@ -239,10 +456,14 @@ def matmul(x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> matmul(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]))
     Tensor([[11.]], shape=(1, 1), dtype=float64)
     """
-    return ops.MATMUL(*_pair(as_tensor(x), as_tensor(y)))
+    return apply(MATMUL, *_pair(as_tensor(x), as_tensor(y)))
 
 
 # --------------------------------------------------------------------------- elementwise
+EXP = defop("exp", np.exp, (lambda g, out, x: g * out,), rule="dz = da * a", domain=Domain("unary", -3, 3))
+
+
+@tensor_method
 def exp(x: ArrayLike) -> Tensor:
     """Elementwise ``e ** x``.
 
@@ -251,9 +472,13 @@ def exp(x: ArrayLike) -> Tensor:
     >>> exp(Tensor([0.0, 1.0]))
     Tensor([1.    , 2.7183], shape=(2,), dtype=float64)
     """
-    return ops.EXP(as_tensor(x))
+    return apply(EXP, as_tensor(x))
 
 
+LOG = defop("log", np.log, (lambda g, out, x: g / x,), rule="dz = da / z", domain=Domain("unary", 0.1, 5))
+
+
+@tensor_method
 def log(x: ArrayLike) -> Tensor:
     """Elementwise natural logarithm.
 
@@ -262,9 +487,15 @@ def log(x: ArrayLike) -> Tensor:
     >>> log(Tensor([1.0, 100.0]))
     Tensor([0.    , 4.6052], shape=(2,), dtype=float64)
     """
-    return ops.LOG(as_tensor(x))
+    return apply(LOG, as_tensor(x))
 
 
+SQRT = defop(
+    "sqrt", np.sqrt, (lambda g, out, x: g / (2 * out),), rule="dz = da / (2 * a)", domain=Domain("unary", 0.1, 5)
+)
+
+
+@tensor_method
 def sqrt(x: ArrayLike) -> Tensor:
     """Elementwise square root.
 
@@ -273,9 +504,19 @@ def sqrt(x: ArrayLike) -> Tensor:
     >>> sqrt(Tensor([4.0, 9.0]))
     Tensor([2., 3.], shape=(2,), dtype=float64)
     """
-    return ops.SQRT(as_tensor(x))
+    return apply(SQRT, as_tensor(x))
 
 
+ABS = defop(
+    "abs",
+    np.abs,
+    (lambda g, out, x: g * np.sign(_arr(x)),),  # d|z| = sign(z), 0 at 0
+    rule="dz = da * sign(z)",
+    domain=Domain("kinked"),
+)
+
+
+@tensor_method
 def abs(x: ArrayLike) -> Tensor:
     """Elementwise absolute value (derivative 0 at 0).
 
@@ -284,18 +525,46 @@ def abs(x: ArrayLike) -> Tensor:
     >>> abs(Tensor([-1.5, 2.0]))
     Tensor([1.5, 2. ], shape=(2,), dtype=float64)
     """
-    return ops.ABS(as_tensor(x))
+    return apply(ABS, as_tensor(x))
 
 
+def _sigmoid_forward(x: np.ndarray) -> np.ndarray:
+    # The course's 1 / (1 + e^-x), bit for bit. Where e^-x overflows (x < -709 in float64) it is
+    # inf and the result is 0, the correct limit, so the overflow warning is silenced.
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-x))
+
+
+# Sigmoid is a primitive for stability: e^-z overflows for z << 0, and its VJP reads only a.
+SIGMOID = defop(
+    "sigmoid",
+    _sigmoid_forward,
+    (lambda g, out, x: g * out * (1 - out),),  # σ' = σ(1-σ)
+    rule="dz = da * a * (1 - a)",
+    domain=Domain("unary", -6, 6),
+)
+
+
+@tensor_method
 def sigmoid(x: ArrayLike) -> Tensor:
     """Elementwise ``1 / (1 + e**-x)``, computed without overflow for any x.
 
     >>> sigmoid(Tensor([0.0, 1000.0, -1000.0]))
     Tensor([0.5, 1. , 0. ], shape=(3,), dtype=float64)
     """
-    return ops.SIGMOID(as_tensor(x))
+    return apply(SIGMOID, as_tensor(x))
 
 
+TANH = defop(
+    "tanh",
+    np.tanh,
+    (lambda g, out, x: g * (1 - out * out),),
+    rule="dz = da * (1 - a**2)",
+    domain=Domain("unary", -3, 3),
+)
+
+
+@tensor_method
 def tanh(x: ArrayLike) -> Tensor:
     """Elementwise hyperbolic tangent.
 
@@ -304,9 +573,19 @@ def tanh(x: ArrayLike) -> Tensor:
     >>> tanh(Tensor([0.0, 100.0]))
     Tensor([0., 1.], shape=(2,), dtype=float64)
     """
-    return ops.TANH(as_tensor(x))
+    return apply(TANH, as_tensor(x))
 
 
+RELU = defop(
+    "relu",
+    lambda x: np.maximum(x, 0),
+    (lambda g, out, x: _select(_arr(x) > 0, g, 0),),  # 1 where z > 0, else 0 (also at 0)
+    rule="dz = da * (z > 0)",
+    domain=Domain("kinked"),
+)
+
+
+@tensor_method
 def relu(x: ArrayLike) -> Tensor:
     """Elementwise ``max(x, 0)``; the derivative is 1 where x > 0 and 0 elsewhere (0 at x = 0).
 
@@ -317,9 +596,19 @@ def relu(x: ArrayLike) -> Tensor:
     >>> x.grad
     array([0., 0., 1.])
     """
-    return ops.RELU(as_tensor(x))
+    return apply(RELU, as_tensor(x))
 
 
+LEAKY_RELU = defop(
+    "leaky_relu",
+    lambda x, slope: np.where(x > 0, x, x * slope),
+    (lambda g, out, x, slope: _select(_arr(x) > 0, g, g * slope),),
+    rule="dz = da * (1 if z > 0 else slope)",
+    domain=Domain("leaky"),
+)
+
+
+@tensor_method
 def leaky_relu(x: ArrayLike, slope: float = 0.01) -> Tensor:
     """Elementwise ``x`` where x > 0, else ``slope * x``.
 
@@ -329,9 +618,34 @@ def leaky_relu(x: ArrayLike, slope: float = 0.01) -> Tensor:
     Tensor([-0.2,  3. ], shape=(2,), dtype=float64)
     """
     _check_number(slope, "leaky_relu", "slope")
-    return ops.LEAKY_RELU(as_tensor(x), slope=float(slope))
+    return apply(LEAKY_RELU, as_tensor(x), slope=float(slope))
 
 
+def _clip_forward(x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+    if low is None and high is None:
+        return x.copy()
+    return np.clip(x, low, high)
+
+
+def _inside(x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+    inside = np.ones(x.shape, dtype=bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+    return inside
+
+
+CLIP = defop(
+    "clip",
+    _clip_forward,
+    (lambda g, out, x, low, high: _select(_inside(_arr(x), low, high), g, 0),),
+    rule="dz = da * (low <= z <= high)",
+    domain=Domain("clip"),
+)
+
+
+@tensor_method
 def clip(x: ArrayLike, low: float | None = None, high: float | None = None) -> Tensor:
     """Elementwise clamp to ``[low, high]`` (either may be None); derivative 1 inside, 0 outside.
 
@@ -345,9 +659,31 @@ def clip(x: ArrayLike, low: float | None = None, high: float | None = None) -> T
             _check_number(bound, "clip", what)
     if low is not None and high is not None and low > high:
         raise ArgumentError(f"clip: low={low} is greater than high={high}")
-    return ops.CLIP(as_tensor(x), low=low, high=high)
+    return apply(CLIP, as_tensor(x), low=low, high=high)
 
 
+def _tie_share(g: Any, x: Any, y: Any, wins: np.ndarray) -> Any:
+    """``g`` where x wins, ``g / 2`` on ties, 0 where it loses: how maximum/minimum split the gradient.
+
+    Selected rather than multiplied by a 0/1 mask, so an infinite ``g`` gives 0 on the losing
+    side (as relu, clip and where do), not ``inf * 0 = NaN``.
+    """
+    return _select(wins, g, _select(_arr(x) == _arr(y), g * 0.5, 0))
+
+
+MAXIMUM = defop(
+    "maximum",
+    np.maximum,
+    (
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(x) > _arr(y)),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(y) > _arr(x)),
+    ),
+    rule="dx = g * (x > y);  dy = g * (y > x)  (ties: g / 2 each)",
+    domain=Domain("no_ties"),
+)
+
+
+@tensor_method
 def maximum(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise maximum with broadcasting; on ties each side gets half the gradient.
 
@@ -356,9 +692,22 @@ def maximum(x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> maximum(Tensor([1.0, 5.0]), 3.0)
     Tensor([3., 5.], shape=(2,), dtype=float64)
     """
-    return ops.MAXIMUM(*_pair(x, y))
+    return apply(MAXIMUM, *_pair(x, y))
 
 
+MINIMUM = defop(
+    "minimum",
+    np.minimum,
+    (
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(x) < _arr(y)),
+        lambda g, out, x, y: _tie_share(g, x, y, _arr(y) < _arr(x)),
+    ),
+    rule="dx = g * (x < y);  dy = g * (y < x)  (ties: g / 2 each)",
+    domain=Domain("no_ties"),
+)
+
+
+@tensor_method
 def minimum(x: ArrayLike, y: ArrayLike) -> Tensor:
     """Elementwise minimum with broadcasting; on ties each side gets half the gradient.
 
@@ -367,7 +716,19 @@ def minimum(x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> minimum(Tensor([1.0, 5.0]), 3.0)
     Tensor([1., 3.], shape=(2,), dtype=float64)
     """
-    return ops.MINIMUM(*_pair(x, y))
+    return apply(MINIMUM, *_pair(x, y))
+
+
+WHERE = defop(
+    "where",
+    lambda x, y, cond: np.where(cond, x, y),
+    (
+        lambda g, out, x, y, cond: _select(cond, g, 0),
+        lambda g, out, x, y, cond: _select(cond, 0, g),
+    ),
+    rule="dx = g * cond;  dy = g * (not cond)",
+    domain=Domain("where"),
+)
 
 
 def where(cond: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
@@ -383,7 +744,7 @@ def where(cond: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
     if c.dtype != np.bool_:
         raise DTypeError(f"where: cond must be boolean, got dtype {c.dtype} {c.shape}")
     x, y = _pair(x, y)
-    return ops.WHERE(x, y, cond=c)
+    return apply(WHERE, x, y, cond=c)
 
 
 def compare(fn: np.ufunc, x: ArrayLike, y: ArrayLike) -> Tensor:
@@ -417,17 +778,48 @@ def _comparand(x: ArrayLike, fn: np.ufunc) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- reductions
+def _reduce_args(x: Tensor, axis: Axis, keepdims: Any, name: str) -> dict[str, Any]:
+    return {"axis": _norm_axis(axis, x.ndim, name), "keepdims": _flag(keepdims, name)}
+
+
+SUM = defop(
+    "sum",
+    lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
+    (lambda g, out, x, axis, keepdims: _broadcast(_unreduce(g, x.shape, axis, keepdims), x.shape),),
+    rule="dx = broadcast(g)",
+    domain=Domain("reduce"),
+)
+
+
+@tensor_method
 def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Sum over ``axis`` (an int, a tuple, negative, or None for all).
 
-    >>> sum(Tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1, keepdims=True)
-    Tensor([[3.],
-            [7.]], shape=(2, 1), dtype=float64)
+    >>> dZ = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])  # (n, m)
+    >>> sum(dZ, axis=1, keepdims=True)  # the course's db: summed over the columns
+    Tensor([[ 6.],
+            [15.]], shape=(2, 1), dtype=float64)
     """
     x = as_tensor(x)
-    return ops.SUM(x, axis=_norm_axis(axis, x.ndim, "sum"), keepdims=_flag(keepdims, "sum"))
+    return apply(SUM, x, **_reduce_args(x, axis, keepdims, "sum"))
 
 
+# Mean is a primitive for speed, not a sum and a division: a training step's loss ends in it, and
+# one node instead of two saves ~5 us a step on the course's small models.
+MEAN = defop(
+    "mean",
+    lambda x, axis, keepdims: x.mean(axis=axis, keepdims=keepdims),
+    (
+        lambda g, out, x, axis, keepdims: _broadcast(
+            _unreduce(g, x.shape, axis, keepdims) / _reduced_size(x.shape, axis), x.shape
+        ),
+    ),
+    rule="dx = broadcast(g) / n",
+    domain=Domain("reduce"),
+)
+
+
+@tensor_method
 def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis``: the sum divided by the number of elements summed (NumPy's ``mean``).
 
@@ -437,12 +829,39 @@ def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Tensor([1.5, 4. ], shape=(2,), dtype=float64)
     """
     x = as_tensor(x)
-    axes = _norm_axis(axis, x.ndim, "mean")
-    if ops._reduced_size(x.shape, axes) == 0:
+    attrs = _reduce_args(x, axis, keepdims, "mean")
+    if _reduced_size(x.shape, attrs["axis"]) == 0:
         raise ShapeError(f"mean: no elements to average over axis {axis} of shape {x.shape}")
-    return ops.MEAN(x, axis=axes, keepdims=_flag(keepdims, "mean"))
+    return apply(MEAN, x, **attrs)
 
 
+def _extreme_vjp(g: Any, out: Any, x: Any, axis: tuple[int, ...] | None, keepdims: bool) -> Any:
+    # The gradient goes to the elements equal to the extreme, shared equally among ties.
+    xa, outa = _arr(x), _arr(out)
+    winners = xa == _unreduce(outa, xa.shape, axis, keepdims)
+    share = (winners / winners.sum(axis=axis, keepdims=True)).astype(xa.dtype)
+    return _unreduce(g, xa.shape, axis, keepdims) * share
+
+
+MAX = defop(
+    "max",
+    lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
+    (_extreme_vjp,),
+    rule="dx = g where x == max (ties share g)",
+    domain=Domain("reduce_distinct"),
+)
+# min is a primitive, not -max(-x): negation wraps around for unsigned ints and overflows at
+# int32's -2**31, and booleans cannot be negated.
+MIN = defop(
+    "min",
+    lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+    (_extreme_vjp,),
+    rule="dx = g where x == min (ties share g)",
+    domain=Domain("reduce_distinct"),
+)
+
+
+@tensor_method
 def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient equally.
 
@@ -454,20 +873,46 @@ def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     x = as_tensor(x)
     if x.size == 0:
         raise ShapeError(f"max: empty tensor of shape {x.shape} has no maximum")
-    return ops.MAX(x, axis=_norm_axis(axis, x.ndim, "max"), keepdims=_flag(keepdims, "max"))
+    return apply(MAX, x, **_reduce_args(x, axis, keepdims, "max"))
 
 
+@tensor_method
 def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Minimum over ``axis``, composed as ``-max(-x)``.
+    """Minimum over ``axis``; tied minima share the gradient equally.
 
     Shapes: ``axis`` is removed from ``x``'s shape (kept as 1 with ``keepdims=True``).
 
     >>> min(Tensor([[1.0, 4.0], [3.0, 2.0]]), axis=0)
     Tensor([1., 2.], shape=(2,), dtype=float64)
     """
-    return neg(max(neg(x), axis, keepdims))
+    x = as_tensor(x)
+    if x.size == 0:
+        raise ShapeError(f"min: empty tensor of shape {x.shape} has no minimum")
+    return apply(MIN, x, **_reduce_args(x, axis, keepdims, "min"))
 
 
+def _logsumexp_forward(x: np.ndarray, axis: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) along the axis: no shift
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else out.reshape(np.sum(x, axis=axis).shape)
+
+
+# log-sum-exp is a primitive for stability: it shifts by the maximum before exponentiating.
+LOGSUMEXP = defop(
+    "logsumexp",
+    _logsumexp_forward,
+    (
+        lambda g, out, x, axis, keepdims: (
+            _unreduce(g, x.shape, axis, keepdims) * np.exp(x - _unreduce(out, x.shape, axis, keepdims))
+        ),
+    ),
+    rule="dx = g * softmax(x)",
+    domain=Domain("reduce"),
+)
+
+
+@tensor_method
 def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``axis``, shifted by the maximum so nothing overflows.
 
@@ -479,9 +924,10 @@ def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor
     x = as_tensor(x)
     if x.size == 0:
         raise ShapeError(f"logsumexp: empty tensor of shape {x.shape}")
-    return ops.LOGSUMEXP(x, axis=_norm_axis(axis, x.ndim, "logsumexp"), keepdims=_flag(keepdims, "logsumexp"))
+    return apply(LOGSUMEXP, x, **_reduce_args(x, axis, keepdims, "logsumexp"))
 
 
+@tensor_method
 def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     """Softmax along ``axis`` (default 0: classes are rows, samples are columns, as in the course).
 
@@ -492,6 +938,7 @@ def softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     return exp(x - logsumexp(x, axis, keepdims=True))
 
 
+@tensor_method
 def log_softmax(x: ArrayLike, axis: int = 0) -> Tensor:
     """``log(softmax(x))`` along ``axis``, computed as ``s - logsumexp(s)`` with ``s = x - max(x)``.
 
@@ -521,21 +968,37 @@ def _shifted(x: Tensor, axis: int, name: str) -> Tensor:
 
 
 # --------------------------------------------------------------------------- shapes
+RESHAPE = defop(
+    "reshape",
+    lambda x, shape: np.reshape(x, shape),
+    (lambda g, out, x, shape: g.reshape(x.shape),),
+    rule="dx = reshape(g, x.shape)",
+    domain=Domain("reshape"),
+)
+
+
 def reshape(x: ArrayLike, shape: int | Sequence[int]) -> Tensor:
-    """The same values in ``shape`` (one entry may be -1).
+    """The same values in ``shape`` (one entry may be -1); the method also takes ``x.reshape(2, -1)``.
 
     Shapes: the result has ``shape``, with as many elements as ``x``.
 
     >>> reshape(Tensor([1.0, 2.0, 3.0, 4.0]), (2, -1)).shape
     (2, 2)
     """
-    x = as_tensor(x)
-    shape = _ints(shape, "reshape", "shape")
-    return ops.RESHAPE(x, shape=shape)
+    return apply(RESHAPE, as_tensor(x), shape=_ints(shape, "reshape", "shape"))
+
+
+TRANSPOSE = defop(
+    "transpose",
+    lambda x, axes: np.transpose(x, axes),
+    (lambda g, out, x, axes: g.transpose(tuple(int(i) for i in np.argsort(axes))),),
+    rule="dx = transpose(g, inverse(axes))",
+    domain=Domain("transpose"),
+)
 
 
 def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None, as ``.T``).
+    """Permute the axes (reverse them when ``axes`` is None, as ``.T``); the method also takes ``x.transpose(1, 0)``.
 
     Shapes: the result's axis ``i`` is ``x``'s axis ``axes[i]``.
 
@@ -549,9 +1012,10 @@ def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Tensor:
         perm = tuple(a % x.ndim if x.ndim else a for a in _ints(axes, "transpose", "axes"))
         if sorted(perm) != list(range(x.ndim)):
             raise ShapeError(f"transpose: axes {axes!r} are not a permutation of {x.ndim} axes (shape {x.shape})")
-    return ops.TRANSPOSE(x, axes=perm)
+    return apply(TRANSPOSE, x, axes=perm)
 
 
+@tensor_method
 def flatten(x: ArrayLike) -> Tensor:
     """The values as a 1-D tensor.
 
@@ -563,6 +1027,7 @@ def flatten(x: ArrayLike) -> Tensor:
     return reshape(x, (-1,))
 
 
+@tensor_method
 def expand_dims(x: ArrayLike, axis: int) -> Tensor:
     """Insert an axis of length 1 at ``axis``.
 
@@ -580,6 +1045,7 @@ def expand_dims(x: ArrayLike, axis: int) -> Tensor:
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
+@tensor_method
 def squeeze(x: ArrayLike, axis: Axis = None) -> Tensor:
     """Remove axes of length 1: all of them, or those in ``axis`` (which must have length 1).
 
@@ -598,6 +1064,15 @@ def squeeze(x: ArrayLike, axis: Axis = None) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
+BROADCAST_TO = defop(
+    "broadcast_to",
+    lambda x, shape: np.broadcast_to(x, shape),
+    (lambda g, out, x, shape: g,),  # the engine sums g back down to x's shape
+    rule="dx = sum of g over the broadcast axes",
+    domain=Domain("broadcast_to"),
+)
+
+
 def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Tensor:
     """Broadcast to ``shape`` as NumPy does; the gradient is summed back.
 
@@ -609,7 +1084,38 @@ def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Tensor:
     array([[3.],
            [3.]])
     """
-    return ops.BROADCAST_TO(as_tensor(x), shape=_ints(shape, "broadcast_to", "shape"))
+    return apply(BROADCAST_TO, as_tensor(x), shape=_ints(shape, "broadcast_to", "shape"))
+
+
+def _is_basic_index(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return builtins.all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+def _scatter_forward(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """Zeros of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
+    z = np.zeros(shape, dtype=g.dtype)
+    if _is_basic_index(index):
+        z[index] = g
+    else:
+        np.add.at(z, index, g)
+    return z
+
+
+GETITEM = defop(
+    "getitem",
+    lambda x, index: x[index],
+    (lambda g, out, x, index: two_way(SCATTER, g, index=index, shape=x.shape),),
+    rule="dx = zeros, with g added at index",
+    domain=Domain("getitem"),
+)
+SCATTER = defop(
+    "scatter",
+    _scatter_forward,
+    (lambda g, out, x, index, shape: g[index],),
+    rule="dx = g[index]",
+    domain=Domain("scatter"),
+)
 
 
 def _norm_index(index: Any) -> Any:
@@ -642,7 +1148,22 @@ def getitem(x: ArrayLike, index: Any) -> Tensor:
     for i in index if isinstance(index, tuple) else (index,):
         if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
             raise TensorIndexError(f"getitem: index arrays must be integer or boolean, got {i.dtype}")
-    return ops.GETITEM(x, index=index)
+    return apply(GETITEM, x, index=index)
+
+
+def _concat_vjp(i: int, g: Any, out: Any, *xs: Any, axis: int) -> Any:
+    start = builtins.sum(x.shape[axis] for x in xs[:i])
+    index = (slice(None),) * axis + (slice(start, start + xs[i].shape[axis]),)
+    return g[index]
+
+
+CONCATENATE = defop(
+    "concatenate",
+    lambda *xs, axis: np.concatenate(xs, axis=axis),
+    _concat_vjp,
+    rule="dx_i = the slice of g where x_i was placed",
+    domain=Domain("concatenate"),
+)
 
 
 def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
@@ -664,7 +1185,7 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
         target = np.result_type(*floats)
         ts = [t if t.dtype == target or t.requires_grad else constant(t._data.astype(target)) for t in ts]
     ax = _one_axis(axis, ts[0].ndim, "concatenate")
-    return ops.CONCATENATE(*ts, axis=ax)
+    return apply(CONCATENATE, *ts, axis=ax)
 
 
 def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
@@ -684,19 +1205,31 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     return concatenate([expand_dims(t, axis) for t in ts], axis=axis)
 
 
+ASTYPE = defop(
+    "astype",
+    lambda x, dtype: x.astype(dtype),
+    (lambda g, out, x, dtype: g,),  # the engine casts g back to x's dtype
+    rule="dx = g, in x's dtype",
+    domain=Domain("astype"),
+)
+
+
+@tensor_method
 def astype(x: ArrayLike, dtype: Any) -> Tensor:
-    """A copy converted to ``dtype``; converting to a non-float dtype gives a constant.
+    """A copy converted to ``dtype``; gradients flow back in ``x``'s dtype; a non-float dtype gives a constant.
 
     Shapes: the result has ``x``'s shape.
 
-    >>> astype(Tensor([1.0, 2.0]), np.float32).dtype
-    dtype('float32')
+    >>> x = Tensor([1.0], requires_grad=True)
+    >>> y = astype(x, np.float32)
+    >>> y.dtype, y.requires_grad
+    (dtype('float32'), True)
     """
     x = as_tensor(x)
     dtype = _as_dtype(dtype, "astype")
     if dtype.kind != "f":
         return constant(x._data.astype(dtype))
-    return ops.ASTYPE(x, dtype=dtype)
+    return apply(ASTYPE, x, dtype=dtype)
 
 
 # --------------------------------------------------------------------------- losses
@@ -717,6 +1250,69 @@ def _check_unit_interval(t: Tensor, what: str, name: str) -> None:
     # min/max propagate NaN and NaN fails both comparisons, so NaN and ±inf are caught too.
     if d.size and not (d.min() >= 0 and d.max() <= 1):
         raise ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{d.min()}, {d.max()}]")
+
+
+def _bce_logits_forward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # log(1 + e^z) - y z, written so no exp overflows: max(z, 0) - y z + log1p(e^-|z|)
+    return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+
+# BCE with logits is a primitive for stability (no log of a rounded sigmoid).
+BCE_WITH_LOGITS = defop(
+    "binary_cross_entropy_with_logits",
+    _bce_logits_forward,
+    (
+        lambda g, out, z, y: g * (two_way(SIGMOID, z) - y),  # dL/dz = σ(z) - y, the course's A - Y
+        lambda g, out, z, y: -g * z,
+    ),
+    rule="dz = g * (sigmoid(z) - y)",
+    domain=Domain("bce_logits"),
+)
+
+
+def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, reduction: Reduction = "mean") -> Tensor:
+    """Binary cross-entropy of ``sigmoid(logits)``, computed stably from the logits.
+
+    Its gradient with respect to the logits is ``sigmoid(z) - y``: the course's ``dZ = A - Y``.
+
+    Shapes: ``logits`` and ``targets`` are the same shape, e.g. ``(1, m)``; the result is a
+    scalar for ``"mean"`` and ``"sum"``, the logits' shape for ``"none"``.
+
+    >>> Z = Tensor([[0.0, 2.0]], requires_grad=True)
+    >>> binary_cross_entropy_with_logits(Z, [[1, 0]]).backward()
+    >>> Z.grad  # (sigmoid(Z) - Y) / m
+    array([[-0.25      ,  0.44039854]])
+    """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    z = as_tensor(logits)
+    if z.dtype.kind != "f":
+        raise DTypeError(f"binary_cross_entropy_with_logits: logits must be floating point, got {z.dtype}")
+    y = _targets(targets, z, "binary_cross_entropy_with_logits")
+    _check_unit_interval(y, "targets", "binary_cross_entropy_with_logits")
+    return _reduce(apply(BCE_WITH_LOGITS, z, y), reduction)
+
+
+def _bce_forward(a: np.ndarray, y: np.ndarray, eps: float) -> np.ndarray:
+    a = np.minimum(np.maximum(a, eps), 1 - eps)  # np.clip, without its Python-level dispatch
+    return -(y * np.log(a) + (1 - y) * np.log(1 - a))
+
+
+def _clip_unit(a: Any, eps: float) -> Any:
+    return two_way(CLIP, a, low=eps, high=1 - eps)
+
+
+# BCE on probabilities is a primitive for speed and for its clipping: one node instead of ten,
+# and after a sigmoid its VJP times σ' = a(1 - a) is the course's dZ = A - Y.
+BCE = defop(
+    "binary_cross_entropy",
+    _bce_forward,
+    (
+        lambda g, out, a, y, eps: g * (a - y) / two_way(CLIP, a * (1 - a), low=eps, high=None),  # (a-y)/(a(1-a))
+        lambda g, out, a, y, eps: g * (np.log(1 - _clip_unit(a, eps)) - np.log(_clip_unit(a, eps))),
+    ),
+    rule="da = g * (a - y) / (a * (1 - a))",
+    domain=Domain("bce"),
+)
 
 
 def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduction = "mean") -> Tensor:
@@ -741,36 +1337,15 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     y = _targets(targets, a, "binary_cross_entropy")
     _check_unit_interval(a, "probabilities", "binary_cross_entropy")
     _check_unit_interval(y, "targets", "binary_cross_entropy")
-    return _reduce(ops.BCE(a, y, eps=float(np.finfo(a.dtype).eps)), reduction)
-
-
-def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, reduction: Reduction = "mean") -> Tensor:
-    """Binary cross-entropy of ``sigmoid(logits)``, computed stably from the logits.
-
-    Its gradient with respect to the logits is ``sigmoid(z) - y``: the course's ``dZ = A - Y``.
-
-    Shapes: ``logits`` and ``targets`` are the same shape, e.g. ``(1, m)``; the result is a
-    scalar for ``"mean"`` and ``"sum"``, the logits' shape for ``"none"``.
-
-    >>> Z = Tensor([[0.0, 2.0]], requires_grad=True)
-    >>> binary_cross_entropy_with_logits(Z, [[1, 0]]).backward()
-    >>> Z.grad  # (sigmoid(Z) - Y) / m
-    array([[-0.25      ,  0.44039854]])
-    """
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    z = as_tensor(logits)
-    if z.dtype.kind != "f":
-        raise DTypeError(f"binary_cross_entropy_with_logits: logits must be floating point, got {z.dtype}")
-    y = _targets(targets, z, "binary_cross_entropy_with_logits")
-    _check_unit_interval(y, "targets", "binary_cross_entropy_with_logits")
-    return _reduce(ops.BCE_WITH_LOGITS(z, y), reduction)
+    return _reduce(apply(BCE, a, y, eps=float(np.finfo(a.dtype).eps)), reduction)
 
 
 def cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: int = 0, reduction: Reduction = "mean") -> Tensor:
     """Softmax cross-entropy: classes along ``axis`` (0: samples are columns, as in the course).
 
     ``labels`` are either integer class indices (one per sample: the logits' shape without
-    ``axis``) or one-hot / probability targets of the logits' shape.
+    ``axis``) or one-hot / probability targets of the logits' shape; probability targets that
+    require grad get their gradient ``-log_softmax(logits)``.
 
     >>> logits = Tensor([[2.0, 0.0], [0.0, 2.0]])  # 2 classes x 2 samples
     >>> round(cross_entropy(logits, np.array([0, 1])).item(), 6)
@@ -800,16 +1375,17 @@ def cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: int = 0, reduction
                 f"cross_entropy: labels must be class indices in [0, {n_classes}), "
                 f"got values in [{lab.min()}, {lab.max()}]"
             )
-        one_hot = np.moveaxis(np.eye(n_classes, dtype=z.dtype)[lab], -1, ax)
+        targets: Any = np.moveaxis(np.eye(n_classes, dtype=z.dtype)[lab], -1, ax)
+    elif lab.shape != z.shape:
+        raise ShapeError(
+            f"cross_entropy: targets of shape {lab.shape} do not fit logits {z.shape}: give integer "
+            f"labels of shape {sample_shape} or one-hot targets of shape {z.shape}"
+        )
+    elif isinstance(labels, Tensor) and labels.requires_grad:
+        targets = labels  # probability targets in the graph: they get their gradient
     else:
-        if lab.shape != z.shape:
-            raise ShapeError(
-                f"cross_entropy: targets of shape {lab.shape} do not fit logits {z.shape}: give integer "
-                f"labels of shape {sample_shape} or one-hot targets of shape {z.shape}"
-            )
-        one_hot = lab.astype(z.dtype)
-    loss = -sum(log_softmax(z, ax) * one_hot, axis=ax)
-    return _reduce(loss, reduction)
+        targets = lab.astype(z.dtype)
+    return _reduce(-sum(log_softmax(z, ax) * targets, axis=ax), reduction)
 
 
 def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: Reduction = "mean") -> Tensor:
@@ -827,25 +1403,233 @@ def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: Reduction = "mean") 
     return _reduce((p - t) ** 2, reduction)
 
 
-_UFUNCS = {
-    np.add: add,
-    np.subtract: sub,
-    np.multiply: mul,
-    np.true_divide: div,
-    np.power: pow,
-    np.negative: neg,
-    np.exp: exp,
-    np.log: log,
-    np.sqrt: sqrt,
-    np.absolute: abs,
-    np.tanh: tanh,
-    np.maximum: maximum,
-    np.minimum: minimum,
-    np.matmul: matmul,
-    np.less: lambda x, y: compare(np.less, x, y),
-    np.less_equal: lambda x, y: compare(np.less_equal, x, y),
-    np.greater: lambda x, y: compare(np.greater, x, y),
-    np.greater_equal: lambda x, y: compare(np.greater_equal, x, y),
-    np.equal: lambda x, y: compare(np.equal, x, y),
-    np.not_equal: lambda x, y: compare(np.not_equal, x, y),
-}
+# --------------------------------------------------------------------------- the other Tensor methods
+def _reflected(fn: Callable[[Any, Any], Tensor]) -> Callable[[Tensor, Any], Tensor]:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return fn(other, self)
+
+    method.__name__ = method.__qualname__ = f"__r{fn.__name__}__"
+    method.__doc__ = f"``other {fn.__name__} self``: see :func:`{fn.__name__}`."
+    return method
+
+
+def _shape_method(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """``x.reshape(2, 3)`` as well as ``x.reshape((2, 3))`` (and no shape at all for ``transpose``)."""
+
+    def method(self: Tensor, *shape: Any) -> Tensor:
+        if not shape and fn is transpose:
+            return fn(self)
+        return fn(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)) else shape)
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+for _fn in (reshape, transpose, broadcast_to):
+    setattr(Tensor, _fn.__name__, _shape_method(_fn))
+for _fn in (add, sub, mul, pow, matmul):
+    setattr(Tensor, f"__{_fn.__name__}__", _fn)
+    setattr(Tensor, f"__r{_fn.__name__}__", _reflected(_fn))
+_COMPARISONS = {"__lt__": np.less, "__le__": np.less_equal, "__gt__": np.greater, "__ge__": np.greater_equal,
+                "__eq__": np.equal, "__ne__": np.not_equal}  # fmt: skip
+for _name, _ufunc in _COMPARISONS.items():  # a constant boolean tensor: see compare
+    setattr(Tensor, _name, lambda self, other, fn=_ufunc: compare(fn, self, other))
+Tensor.__truediv__, Tensor.__rtruediv__ = div, _reflected(div)
+Tensor.__neg__, Tensor.__abs__, Tensor.__getitem__ = neg, abs, getitem
+Tensor.T = property(transpose, doc=">>> Tensor.zeros(2, 3).T.shape  # the transpose, as NumPy's .T\n(3, 2)")
+_UFUNCS: dict[np.ufunc, Callable[..., Tensor]] = {
+    np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow, np.negative: neg,
+    np.exp: exp, np.log: log, np.sqrt: sqrt, np.absolute: abs, np.tanh: tanh, np.maximum: maximum,
+    np.minimum: minimum, np.matmul: matmul, **{u: functools.partial(compare, u) for u in _COMPARISONS.values()},
+    np.square: lambda x: pow(x, 2), np.reciprocal: lambda x: div(1.0, x), np.positive: lambda x: x,
+}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- NumPy on tensors
+# np.f(tensor) dispatches here (Tensor.__array_ufunc__ and __array_function__): a NumPy function
+# that tinygrad_ng has an op for records that op; one whose result carries no gradient (a
+# comparison, a predicate, an index) computes on the values; any other is refused, since its
+# plain-array result would silently cut the graph.
+def _no_extras(name: str, **kwargs: Any) -> None:
+    """Refuse NumPy keywords a tensor op cannot honour (``out=``, ``dtype=``, ``where=``, ``initial=``)."""
+    for key, value in kwargs.items():
+        if value is not None and not (key == "where" and value is True):
+            why = " (tensors are never written in place)" if key == "out" else ""
+            raise ArgumentError(f"np.{name}: {key}= is not supported on a Tensor{why}; call the tinygrad_ng function")
+
+
+def _np_sum(a: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Tensor:
+    _no_extras("sum", dtype=dtype, out=out, **kw)
+    return sum(a, axis, keepdims)
+
+
+def _np_mean(
+    a: Any, axis: Axis = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any
+) -> Tensor:
+    _no_extras("mean", dtype=dtype, out=out, **kw)
+    return mean(a, axis, keepdims)
+
+
+def _np_max(a: Any, axis: Axis = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Tensor:
+    _no_extras("max", out=out, **kw)
+    return max(a, axis, keepdims)
+
+
+def _np_min(a: Any, axis: Axis = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Tensor:
+    _no_extras("min", out=out, **kw)
+    return min(a, axis, keepdims)
+
+
+def _np_concatenate(arrays: Any, axis: int | None = 0, out: Any = None, **kw: Any) -> Tensor:
+    _no_extras("concatenate", out=out, **kw)
+    ts = _tensor_list(arrays, "concatenate")
+    return concatenate([flatten(t) for t in ts], 0) if axis is None else concatenate(ts, axis)
+
+
+def _np_stack(arrays: Any, axis: int = 0, out: Any = None, **kw: Any) -> Tensor:
+    _no_extras("stack", out=out, **kw)
+    return stack(arrays, axis)
+
+
+def _np_where(condition: Any, *xy: Any) -> Any:
+    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if not xy:  # np.where(cond) is np.nonzero(cond): indices, which carry no gradient
+        return np.nonzero(c)
+    if len(xy) != 2:
+        raise ArgumentError("np.where: give either a condition alone or a condition, x and y")
+    return where(c.astype(bool), *xy)
+
+
+def _np_dot(a: Any, b: Any, out: Any = None) -> Tensor:
+    _no_extras("dot", out=out)
+    x, y = as_tensor(a), as_tensor(b)
+    if x.ndim == 0 or y.ndim == 0:
+        return mul(x, y)
+    if x.ndim > 2 or y.ndim > 2:
+        raise ShapeError(
+            f"np.dot of {x.shape} and {y.shape}: only 1-D and 2-D operands are supported on tensors; "
+            "use matmul (@), which broadcasts the batch dimensions"
+        )
+    return matmul(x, y)
+
+
+def _np_reshape(a: Any, shape: Any = None, order: str = "C", **kw: Any) -> Tensor:
+    shape = kw.pop("newshape", shape)
+    _no_extras("reshape", order=None if order == "C" else order, **kw)
+    return reshape(a, shape)
+
+
+def _np_clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, **kw: Any) -> Tensor:
+    low, high = kw.pop("min", a_min), kw.pop("max", a_max)
+    _no_extras("clip", out=out, **kw)
+    if all(b is None or isinstance(b, (int, float, np.integer, np.floating)) for b in (low, high)):
+        return clip(a, low, high)
+    x = as_tensor(a)  # array bounds: clip is max(min(x, high), low)
+    x = x if high is None else minimum(x, high)
+    return x if low is None else maximum(x, low)
+
+
+def _on_values(func: Any) -> Any:
+    """``func`` run on the tensors' values: for NumPy functions whose result carries no gradient."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return func(*_values(args), **dict(zip(kwargs, _values(tuple(kwargs.values())))))
+
+    return call
+
+
+def _values(items: tuple[Any, ...]) -> list[Any]:
+    """The items with every Tensor (also inside lists and tuples) replaced by its array."""
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, Tensor):
+            item = item._data
+        elif isinstance(item, (list, tuple)):
+            item = type(item)(_values(tuple(item)))
+        out.append(item)
+    return out
+
+
+_FUNCTIONS: dict[Any, Any] = {
+    np.sum: _np_sum,
+    np.mean: _np_mean,
+    np.max: _np_max,
+    np.amax: _np_max,
+    np.min: _np_min,
+    np.amin: _np_min,
+    np.concatenate: _np_concatenate,
+    np.stack: _np_stack,
+    np.where: _np_where,
+    np.dot: _np_dot,
+    np.reshape: _np_reshape,
+    np.ravel: lambda a, order="C": _np_reshape(a, (-1,), order),
+    np.transpose: lambda a, axes=None: transpose(a, axes),
+    np.squeeze: lambda a, axis=None: squeeze(a, axis),
+    np.expand_dims: lambda a, axis: expand_dims(a, axis),
+    np.broadcast_to: lambda array, shape, subok=False: broadcast_to(array, shape),
+    np.clip: _np_clip,
+    **{
+        f: _on_values(f)
+        for f in (
+            np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal, np.array_equiv,
+            np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.any,
+            np.all, np.result_type, np.can_cast, np.may_share_memory, np.shares_memory,
+            np.iscomplexobj, np.isrealobj,
+        )
+    },
+}  # fmt: skip
+
+
+def array_function(func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``func(*args, **kwargs)`` for a NumPy function called on tensors (``Tensor.__array_function__``).
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = np.sum(np.concatenate([x, x * 3]))  # records concatenate and sum
+    >>> y.backward()
+    >>> x.grad
+    array([4., 4.])
+    """
+    fn = _FUNCTIONS.get(func)
+    if fn is None:
+        name = f"{getattr(func, '__module__', 'numpy')}.{getattr(func, '__name__', func)}".replace("numpy.", "np.")
+        raise DTypeError(
+            f"{name} is not supported on Tensor: tinygrad_ng has no op for it, so its result would not be "
+            f"differentiable; compose it from tinygrad_ng ops, or call it on t.data for a constant result"
+        )
+    if not all(issubclass(t, (Tensor, np.ndarray)) for t in types):
+        return NotImplemented  # another array library's type: let it answer
+    return fn(*args, **kwargs)
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``ufunc(*inputs)`` for a NumPy ufunc called on tensors (``Tensor.__array_ufunc__``).
+
+    >>> np.exp(Tensor([0.0]))  # records exp
+    Tensor([1.], shape=(1,), dtype=float64)
+    >>> np.isfinite(Tensor([1.0, np.inf]))  # no gradient: a constant boolean tensor
+    Tensor([ True, False], shape=(2,), dtype=bool)
+    """
+    if method == "__call__" and not kwargs:
+        fn = _UFUNCS.get(ufunc)
+        if fn is not None:
+            return fn(*inputs)
+        if ufunc in _CONSTANT_UFUNCS:
+            return constant(ufunc(*_values(inputs)))
+    extra = f" with {', '.join(f'{k}=' for k in kwargs)}" if kwargs else ""
+    raise DTypeError(
+        f"NumPy {ufunc.__name__}.{method}{extra} is not supported on Tensor; "
+        "use the tinygrad_ng op, or call it on t.data for a constant result"
+    )
+
+
+# Ufuncs whose result has no gradient (booleans) or a zero one wherever it has one (steps):
+# their values as a constant tensor are the right answer for autograd too.
+_CONSTANT_UFUNCS = {
+    np.isfinite, np.isnan, np.isinf, np.signbit, np.sign, np.floor, np.ceil, np.trunc, np.rint,
+    np.logical_not, np.logical_and, np.logical_or, np.logical_xor,
+}  # fmt: skip
+
+
+Tensor.__array_ufunc__ = lambda self, ufunc, method, *inputs, **kwargs: array_ufunc(ufunc, method, inputs, kwargs)
+Tensor.__array_function__ = lambda self, func, types, args, kwargs: array_function(func, types, args, kwargs)

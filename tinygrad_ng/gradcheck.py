@@ -35,11 +35,16 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import grad, sum_to, topological_order
+from ._mode import enable_grad
+from .autograd import grad
 from .errors import ArgumentError, DTypeError, GradcheckError
-from .tensor import Tensor, enable_grad
+from .graph import Node, sum_to, topological_order
+from .tensor import Tensor
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckReport", "InputCheck", "NodeCheck", "relative_difference"]
+__all__ = [
+    "gradcheck", "gradgradcheck", "GradcheckReport", "InputCheck", "NodeCheck", "relative_difference",
+    "central_differences",
+]  # fmt: skip
 
 COURSE_THRESHOLD = 1e-7
 """The course's bound on :func:`relative_difference` for a correct backward pass (course 2)."""
@@ -339,23 +344,90 @@ def _analytic_rows(args: Sequence[Any], checked: Sequence[int], fn: Callable[...
                 if g is not None:
                     row[offsets[pos] + e] = g.data.astype(np.float64).ravel()
     return jac
-    offsets, start = {}, 0
-    for o in outs:
-        offsets[id(o)] = start
-        start += o.size
-    for k in range(n_out):
-        onehot = np.zeros(n_out)
-        onehot[k] = 1.0
-        owner = next((o for o in live if offsets[id(o)] <= k < offsets[id(o)] + o.size), None)
-        if owner is None:
-            continue
-        gos = [np.zeros(o.shape, o.dtype) for o in live]
-        gos[live.index(owner)].flat[k - offsets[id(owner)]] = 1.0
-        grads = grad(live, [args[i] for i in checked], gos, retain_graph=True, allow_unused=True)
-        for row, g in zip(jac, grads):
-            if g is not None:
-                row[k] = g.data.astype(np.float64).ravel()
-    return jac
+
+
+def _differences(
+    f: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    f0: np.ndarray,
+    directions: Sequence[np.ndarray],
+    eps: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Central, forward and backward differences of ``f`` along each direction: one column each.
+
+    ``f(delta)`` returns the outputs (flat) with the input moved by ``delta`` and the move it
+    really made (after rounding to the input's dtype), so each quotient divides by the true step.
+    This is the one finite-difference loop: the full and fast checks and the local op checks use it.
+    """
+    num, fwd, bwd = (np.zeros((f0.size, len(directions))) for _ in range(3))
+    for j, d in enumerate(directions):
+        norm = float(np.vdot(d, d))
+        f_plus, moved_plus = f(eps * d)
+        f_minus, moved_minus = f(-eps * d)
+        hp, hm = float(np.vdot(moved_plus, d)) / norm, -float(np.vdot(moved_minus, d)) / norm
+        num[:, j] = ((f_plus - f_minus) / (hp + hm)).ravel()
+        fwd[:, j] = ((f_plus - f0) / hp).ravel()
+        bwd[:, j] = ((f0 - f_minus) / hm).ravel()
+    return num, fwd, bwd
+
+
+def central_differences(f: Callable[[], Any], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """The gradient of the scalar ``f()`` with respect to every element of ``x``, by central differences.
+
+    ``x`` is moved in place, one element at a time, and restored.
+
+    >>> x = np.array([1.0, 2.0])
+    >>> central_differences(lambda: float(np.sum(x**3)), x).round(6)
+    array([ 3., 12.])
+    """
+    x0 = x.copy()
+
+    def moved(delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x[...] = x0 + delta
+        try:
+            return np.asarray(f(), dtype=np.float64), x - x0
+        finally:
+            x[...] = x0
+
+    num, _, _ = _differences(moved, np.asarray(f(), dtype=np.float64), _unit_directions(x.shape), eps)
+    return num.reshape(x.shape)
+
+
+def _unit_directions(shape: tuple[int, ...]) -> list[np.ndarray]:
+    size = int(np.prod(shape))
+    return [np.eye(1, size, j).reshape(shape) for j in range(size)]
+
+
+def _input_check(
+    i: int, t: Tensor, a: np.ndarray, num: np.ndarray, fwd: np.ndarray, bwd: np.ndarray, atol: float, rtol: float,
+    located: bool,
+) -> InputCheck:  # fmt: skip
+    """One input's row of the report, from the (outputs x directions) comparison of ``a`` with ``num``.
+
+    ``located``: the directions are the input's elements (full mode), so the worst entry and the
+    kinks have positions; otherwise (one random direction) they do not.
+    """
+    excess, bad, kink = _compare(a, num, fwd, bwd, atol, rtol)
+    ok = ~kink
+    worst_k, worst_j = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.size else (0, 0)
+
+    def where(j: int) -> tuple[int, ...]:
+        return tuple(int(v) for v in np.unravel_index(int(j), t.shape)) if located else ()
+
+    return InputCheck(
+        index=i,
+        name=t.name,
+        shape=t.shape,
+        dtype=str(t.dtype),
+        max_abs_err=float(np.nan_to_num(np.where(ok, np.abs(a - num), 0.0), nan=np.inf).max(initial=0.0)),
+        max_rel_err=float(np.nan_to_num(np.where(ok, _rel_err(a, num), 0.0), nan=np.inf).max(initial=0.0)),
+        worst_index=where(worst_j) if located and excess.size else None,
+        worst_output=int(worst_k) if located and excess.size else None,
+        analytic=float(a[worst_k, worst_j]) if excess.size else 0.0,
+        numeric=float(num[worst_k, worst_j]) if excess.size else 0.0,
+        rel_difference=relative_difference(a[ok], num[ok]),
+        kinks=tuple(where(c) for c in (np.flatnonzero(kink.any(axis=0)) if kink.size else ())),
+        passed=not bad.any(),
+    )
 
 
 def _full_check(
@@ -364,43 +436,12 @@ def _full_check(
     run = _Perturb(fn, args, what)
     f0 = run()
     analytic = _analytic_rows(args, checked, fn, what)
-    results = []
+    rows = []
     for i, a in zip(checked, analytic):
         t = args[i]
-        n_in = t.size
-        num, fwd, bwd = (np.zeros((f0.size, n_in)) for _ in range(3))
-        for j in range(n_in):
-            delta = np.zeros(t.shape)
-            delta.flat[j] = eps
-            f_plus, h_plus = run.shifted(t, delta)
-            f_minus, h_minus = run.shifted(t, -delta)
-            hp, hm = h_plus.flat[j], -h_minus.flat[j]
-            num[:, j] = (f_plus - f_minus) / (hp + hm)
-            fwd[:, j] = (f_plus - f0) / hp
-            bwd[:, j] = (f0 - f_minus) / hm
-        excess, bad, kink = _compare(a, num, fwd, bwd, atol, rtol)
-        ok = ~kink
-        abs_err = np.where(ok, np.abs(a - num), 0.0)
-        worst_k, worst_j = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.size else (0, 0)
-        kink_cols = np.flatnonzero(kink.any(axis=0)) if kink.size else np.zeros(0, int)
-        results.append(
-            InputCheck(
-                index=i,
-                name=t.name,
-                shape=t.shape,
-                dtype=str(t.dtype),
-                max_abs_err=float(np.nan_to_num(abs_err, nan=np.inf).max(initial=0.0)),
-                max_rel_err=float(np.nan_to_num(np.where(ok, _rel_err(a, num), 0.0), nan=np.inf).max(initial=0.0)),
-                worst_index=tuple(int(v) for v in np.unravel_index(int(worst_j), t.shape)) if excess.size else None,
-                worst_output=int(worst_k) if excess.size else None,
-                analytic=float(a[worst_k, worst_j]) if excess.size else 0.0,
-                numeric=float(num[worst_k, worst_j]) if excess.size else 0.0,
-                rel_difference=relative_difference(a[ok], num[ok]),
-                kinks=tuple(tuple(int(v) for v in np.unravel_index(int(c), t.shape)) for c in kink_cols),
-                passed=not bad.any(),
-            )
-        )
-    return results
+        num, fwd, bwd = _differences(lambda d, t=t: run.shifted(t, d), f0, _unit_directions(t.shape), eps)
+        rows.append(_input_check(i, t, a, num, fwd, bwd, atol, rtol, located=True))
+    return rows
 
 
 def _fast_check(
@@ -424,50 +465,34 @@ def _fast_check(
     if live:
         gos = [p for o, p in zip(outs, _pieces(u, outs)) if o.requires_grad]
         grads = grad(live, [args[i] for i in checked], gos, allow_unused=True)
-    results = []
+    rows = []
     for i, g in zip(checked, grads):
         t = args[i]
         v = rng.standard_normal(t.shape)
         v /= max(np.linalg.norm(v), 1e-300)
         a = 0.0 if g is None else float(np.sum(g.data.astype(np.float64) * v))
-        f_plus, _ = run.shifted(t, eps * v)
-        f_minus, _ = run.shifted(t, -eps * v)
-        n = float(u @ (f_plus - f_minus)) / (2 * eps)
-        fwd, bwd = float(u @ (f_plus - f0)) / eps, float(u @ (f0 - f_minus)) / eps
-        _, bad, kink = _compare(np.array(a), np.array(n), np.array(fwd), np.array(bwd), atol, rtol)
-        err = 0.0 if kink else abs(a - n)
-        results.append(
-            InputCheck(
-                index=i,
-                name=t.name,
-                shape=t.shape,
-                dtype=str(t.dtype),
-                max_abs_err=err if np.isfinite(err) else np.inf,
-                max_rel_err=0.0 if kink else float(_rel_err(np.array(a), np.array(n))),
-                worst_index=None,
-                worst_output=None,
-                analytic=a,
-                numeric=n,
-                rel_difference=0.0 if kink else relative_difference(a, n),
-                kinks=((),) if kink else (),
-                passed=not bool(bad),
-            )
-        )
-    return results
+
+        def projected(delta: np.ndarray, t: Tensor = t) -> tuple[np.ndarray, np.ndarray]:
+            out, moved = run.shifted(t, delta)
+            return np.array([u @ out]), moved
+
+        num, fwd, bwd = _differences(projected, np.array([u @ f0]), [v], eps)
+        rows.append(_input_check(i, t, np.array([[a]]), num, fwd, bwd, atol, rtol, located=False))
+    return rows
 
 
 def _check_node(
-    k: int, node: Tensor, i: int, eps: float, atol: float, rtol: float, rng: np.random.Generator
+    k: int, node: Node, i: int, eps: float, atol: float, rtol: float, rng: np.random.Generator
 ) -> NodeCheck:
     """Check input ``i`` of ``node``'s VJP against central differences of the op's own forward."""
-    op, parents, attrs = node._ctx[0], node.parents, node.attrs  # type: ignore[index]
+    op, parents, attrs = node.op, node.saved or (), node.attrs
     x = parents[i]
     base = dict(node=k, op=op.name, input=i, shape=x.shape, scope=node.scope)
     if x.dtype != np.float64 or node.dtype != np.float64:
         return NodeCheck(**base, max_abs_err=0.0, max_rel_err=0.0, kinks=0, passed=True,
                          note=f"not checked ({x.dtype} -> {node.dtype}: finite differences need float64)")  # fmt: skip
     xs = [np.array(p._data, copy=True) for p in parents]
-    out = node._data
+    out = node.out()._data  # type: ignore[union-attr]  # alive: the caller holds the graph
     g = rng.standard_normal(out.shape)
 
     def f() -> float:
@@ -481,22 +506,21 @@ def _check_node(
                          note=f"VJP failed: {e}")  # fmt: skip
     xi = xs[i]
     x0 = xi.copy()
-    f0 = f()
+
+    def moved(delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        xi[...] = x0 + delta
+        try:
+            return np.array([f()]), delta
+        finally:
+            xi[...] = x0
+
     directions: list[np.ndarray]
     if x.size <= _MAX_LOCAL_ELEMENTS:
-        directions = [np.eye(1, x.size, j).reshape(x.shape) for j in range(x.size)]
+        directions = _unit_directions(x.shape)
     else:
         directions = [rng.standard_normal(x.shape) for _ in range(_LOCAL_DIRECTIONS)]
-    a = np.array([float(np.sum(vjp * d)) for d in directions])
-    num, fwd, bwd = (np.zeros(len(directions)) for _ in range(3))
-    for j, d in enumerate(directions):
-        xi[...] = x0 + eps * d
-        f_plus = f()
-        xi[...] = x0 - eps * d
-        f_minus = f()
-        xi[...] = x0
-        num[j] = (f_plus - f_minus) / (2 * eps)
-        fwd[j], bwd[j] = (f_plus - f0) / eps, (f0 - f_minus) / eps
+    a = np.array([[float(np.sum(vjp * d)) for d in directions]])
+    num, fwd, bwd = _differences(moved, np.array([f()]), directions, eps)
     _, bad, kink = _compare(a, num, fwd, bwd, atol, rtol)
     ok = ~kink
     return NodeCheck(
@@ -515,8 +539,8 @@ def _localise(
         outs = _outputs(fn(*args), what)
     rng = np.random.default_rng(seed)
     checks = []
-    for k, node in enumerate(topological_order(outs)):
-        for i, p in enumerate(node.parents):
+    for k, node in enumerate(topological_order([o._node for o in outs if o._node is not None])):
+        for i, p in enumerate(node.saved or ()):
             if p.requires_grad:
                 checks.append(_check_node(k, node, i, eps, atol, rtol, rng))
     return checks

@@ -22,13 +22,24 @@ import os
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from ._files import atomic_write
+from ._random import Seed, generator
 from .errors import ArgumentError, SerializationError, ShapeError
 from .tensor import ArrayLike, Tensor, constant, name_scope
+
+# Layers defined in modules above this one (they subclass Module), importable from here too.
+_LATER_LAYERS = {
+    **dict.fromkeys(
+        ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Flatten", "Dropout", "BatchNorm1d",
+         "BatchNorm2d", "LayerNorm", "Embedding", "l2_penalty"],
+        "layers",
+    ),
+    **dict.fromkeys(["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"], "recurrent"),
+}  # fmt: skip
 
 __all__ = [
     "Module",
@@ -43,10 +54,9 @@ __all__ = [
     "init_weight",
     "INITS",
     "ACTIVATIONS",
+    *_LATER_LAYERS,
 ]
 
-Seed = int | np.random.Generator | np.random.RandomState | None
-Init = Literal["course-small", "course-deep", "he", "xavier", "zeros"]
 
 # How each initialiser scales a standard-normal (n_out, n_in) draw; n_in is n_{l-1}. Written as the
 # course writes them (``* 0.01``, ``/ sqrt(n)``), so the results are bit for bit the course's.
@@ -63,22 +73,6 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "sigmoid": Tensor.sigmoid,
     "leaky_relu": Tensor.leaky_relu,
 }
-
-
-def _generator(seed: Seed) -> Any:
-    """A NumPy generator to draw weights from, in order.
-
-    ``None`` draws from NumPy's global legacy generator, so ``np.random.seed(1)`` followed by
-    building a model reproduces the course; an int makes a fresh ``RandomState(seed)`` (the
-    same numbers); a ``Generator``/``RandomState`` is drawn from and advanced.
-    """
-    if seed is None:
-        return np.random  # the module-level functions share NumPy's global RandomState
-    if seed is np.random or isinstance(seed, (np.random.Generator, np.random.RandomState)):
-        return seed
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.RandomState(int(seed))
-    raise ArgumentError(f"seed must be None, an int, or a numpy Generator/RandomState, got {type(seed).__name__}")
 
 
 def init_weight(n_out: int, n_in: int, init: str = "course-deep", seed: Seed = None, dtype: Any = None) -> np.ndarray:
@@ -105,7 +99,7 @@ def init_weight(n_out: int, n_in: int, init: str = "course-deep", seed: Seed = N
         return np.zeros((n_out, n_in), dtype)
     if init not in INITS:
         raise ArgumentError(f"init_weight: unknown init {init!r}; choose one of {['zeros', *INITS]}")
-    draw = _generator(seed).standard_normal((n_out, n_in))
+    draw = generator(seed).standard_normal((n_out, n_in))
     return INITS[init](draw, n_in, n_out).astype(dtype, copy=False)
 
 
@@ -141,6 +135,7 @@ class Module:
     """
 
     _scope: str | None = None
+    training: bool = True  # switched by train() / eval(); read by Dropout and batch norm
 
     def forward(self, x: Tensor) -> Tensor:
         """The module's computation; subclasses define it (call the module, not this, to get its name scope)."""
@@ -199,6 +194,31 @@ class Module:
         """Clear every parameter's ``.grad``."""
         for p in self.parameters():
             p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and all its sub-modules in training mode (``mode=False``: evaluation mode).
+
+        Dropout drops units and batch norm uses (and updates) batch statistics only in training
+        mode. Returns the module.
+
+        >>> model = Sequential(Linear(2, 2, seed=0), ReLU())
+        >>> model.eval().training, model[0].training, model.train().training
+        (False, False, True)
+        """
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            object.__setattr__(module, "training", bool(mode))
+            stack.extend(child for _, child in module.named_children())
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode for this module and its sub-modules: ``train(False)``.
+
+        >>> Linear(2, 1, seed=0).eval().training
+        False
+        """
+        return self.train(False)
 
     def num_parameters(self) -> int:
         """The total number of parameter entries."""
@@ -447,7 +467,8 @@ class MLP(Module):
     Parameters are named as in the course's ``parameters`` dict: ``W1, b1, ..., WL, bL``, with
     ``Wl (n_l, n_{l-1})`` and ``bl (n_l, 1)``, drawn in the order W1, W2, ... WL from one generator,
     so ``MLP([12288, 7, 1], init="course-small", seed=1)`` equals the course's
-    ``np.random.seed(1)`` initialisation exactly. Layer ``l`` runs in ``name_scope("layer<l>")``.
+    ``np.random.seed(1)`` initialisation exactly. Layer ``l`` runs in ``name_scope("layer<l>")``,
+    and its outputs are named ``Z<l>`` and ``A<l>`` as in the course.
 
     Args:
         n_units: layer sizes, input first; ``[n_x, 1]`` is logistic regression.
@@ -479,7 +500,7 @@ class MLP(Module):
         self.output = output
         self._hidden = _activation(hidden, "MLP")
         self._output = _activation(output, "MLP")
-        rng = _generator(seed)
+        rng = generator(seed)
         for layer, (n_in, n_out) in enumerate(itertools.pairwise(n_units), start=1):
             W = init_weight(n_out, n_in, init, rng, dtype)
             setattr(self, f"W{layer}", Tensor(W, requires_grad=True))
@@ -502,9 +523,21 @@ class MLP(Module):
             g = self._output if layer == L else self._hidden
             with name_scope(f"layer{layer}"):
                 z = getattr(self, f"W{layer}") @ a + getattr(self, f"b{layer}")
+                z.name = f"Z{layer}"  # the course's names, shown in graphs (dZ1 = ... in the explorer)
                 a = z if g is None else g(z)
+                if g is not None:
+                    a.name = f"A{layer}"
         return a
 
     def extra_repr(self) -> str:
         """The arguments shown inside the repr."""
         return f"n_units={self.n_units}, hidden={self.hidden!r}, output={self.output!r}"
+
+
+def __getattr__(name: str) -> Any:
+    """``nn.Conv2d``, ``nn.LSTM``...: the layers of :mod:`tinygrad_ng.layers` and :mod:`tinygrad_ng.recurrent`."""
+    if name in _LATER_LAYERS:
+        import importlib
+
+        return getattr(importlib.import_module(f"tinygrad_ng.{_LATER_LAYERS[name]}"), name)
+    raise AttributeError(f"module 'tinygrad_ng.nn' has no attribute {name!r}")

@@ -1,141 +1,40 @@
 """The Tensor: a NumPy array that records, as ops run on it, the graph that backward walks.
 
 A tensor made by an op while gradients are enabled and one of its inputs requires grad holds
-its *context* ``_ctx = (op, parents, attrs, versions, trace, scope)``: the registered op, the
-input tensors in order, the op's keyword attributes (axis, exponent...), the inputs' version
-counters when the op ran (to detect later in-place edits), under :func:`detect_anomaly` where in
-the user's code the op was called, and the :func:`name_scope` it ran in (an nn module's dotted
-path, for graph drawings). Leaves and constants have ``_ctx = None``.
+the op's :class:`~tinygrad_ng.graph.Node` in ``_node`` (the op, its attributes, its inputs'
+nodes, the inputs saved for backward, the output's metadata). Leaves and constants have
+``_node = None``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
-import numbers
 import operator
-import threading
 import weakref
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import graph
 from ._anomaly import anomaly_in_forward, where_created
 from ._inplace import Family, LockedArray, Savers, add_saver, lock_owner, share_array
-from .errors import AllocationError, DTypeError, ShapeError, TensorIndexError, TinygradError, shape_str
+from ._mode import enable_grad, is_grad_enabled, mode, name_scope, no_grad
+from ._random import Seed, generator
+from .errors import AllocationError, DTypeError, GraphError, ShapeError, TensorIndexError, TinygradError, shape_str
+from .graph import Node
 
 if TYPE_CHECKING:
     from .ops import Op
 
 ArrayLike = Any  # ndarray, nested list, Python or NumPy scalar, or Tensor
 Shape = tuple[int, ...]
-F = TypeVar("F", bound=Callable[..., Any])
+Axis = int | Sequence[int] | None
+
+__all__ = ["Tensor", "apply", "constant", "no_grad", "enable_grad", "is_grad_enabled", "name_scope"]
 
 _DEFAULT_DTYPE = np.dtype(np.float64)
-
-
-class _Mode(threading.local):
-    """Per-thread switches: whether ops record the graph, and whether anomaly checks run."""
-
-    grad_enabled = True
-    anomaly = False
-    scope: str | None = None
-    reads: list[tuple[Tensor, Any]] | None = None  # while tracing: the values Python read (item, bool)
-
-
-_mode = _Mode()
-
-
-def is_grad_enabled() -> bool:
-    """Whether ops run now (in this thread) record the graph.
-
-    >>> is_grad_enabled()
-    True
-    >>> with no_grad():
-    ...     is_grad_enabled()
-    False
-    """
-    return _mode.grad_enabled
-
-
-class _SetGradMode:
-    enabled: bool = True
-
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
-
-    def __enter__(self) -> None:
-        self._saved.append(_mode.grad_enabled)
-        _mode.grad_enabled = self.enabled
-
-    def __exit__(self, *exc: object) -> None:
-        _mode.grad_enabled = self._saved.pop()
-
-    def __call__(self, fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
-class no_grad(_SetGradMode):
-    """Context manager and decorator: ops inside record nothing (per thread).
-
-    >>> from tinygrad_ng import Tensor, no_grad
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     y = w * 2
-    >>> y.requires_grad
-    False
-    """
-
-    enabled = False
-
-
-class enable_grad(_SetGradMode):
-    """Context manager and decorator that turns recording back on inside :class:`no_grad`.
-
-    >>> from tinygrad_ng import Tensor, enable_grad, no_grad
-    >>> w = Tensor([1.0, 2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     with enable_grad():
-    ...         y = w * 2
-    >>> y.requires_grad
-    True
-    """
-
-    enabled = True
-
-
-class name_scope:
-    """Context manager: ops recorded inside are tagged with ``name`` (nested scopes join with ".").
-
-    nn modules use it so graph drawings can group each layer's ops under the module's path.
-
-    >>> from tinygrad_ng import Tensor
-    >>> from tinygrad_ng.tensor import name_scope
-    >>> w = Tensor([1.0], requires_grad=True)
-    >>> with name_scope("layer1"):
-    ...     y = w * 2
-    >>> y.scope
-    'layer1'
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._saved: list[str | None] = []
-
-    def __enter__(self) -> None:
-        outer = _mode.scope
-        self._saved.append(outer)
-        _mode.scope = self.name if outer is None else f"{outer}.{self.name}"
-
-    def __exit__(self, *exc: object) -> None:
-        _mode.scope = self._saved.pop()
 
 
 def _as_dtype(dtype: Any, where: str) -> np.dtype:
@@ -227,18 +126,20 @@ class Tensor:
     """
 
     __slots__ = (
-        "_data", "grad", "requires_grad", "name", "_ctx", "_version", "_retain", "_savers", "_family", "__weakref__",
+        "_data", "grad", "requires_grad", "_name", "_node", "_version", "_retain", "_savers", "_grad_run", "_family",
+        "__weakref__",
     )  # fmt: skip
     __array_priority__ = 1000
 
     _data: np.ndarray
     grad: np.ndarray | None
     requires_grad: bool
-    name: str | None
-    _ctx: tuple[Op, tuple[Tensor, ...] | None, dict[str, Any] | None, tuple[int, ...], Any, str | None] | None
+    _name: str | None
+    _node: Node | None  # the op that made this tensor, None for a leaf
     _version: int
     _retain: bool
     _savers: Savers  # the recorded ops that saved this tensor for backward (see LockedArray)
+    _grad_run: int  # the backward walk that last wrote .grad (see tinygrad_ng.graph)
     _family: Family  # the tensors sharing this one's array through detach() (see share_array)
 
     def __init__(
@@ -259,14 +160,40 @@ class Tensor:
         self._data = arr
         self.grad = None
         self.requires_grad = bool(requires_grad)
-        self.name = name
-        self._ctx = None
+        self._name = name
+        self._node = None
         self._version = 0
         self._retain = False
         self._savers = None
+        self._grad_run = 0
         self._family = None
 
     # ----------------------------------------------------------------- constructors
+    @classmethod
+    def from_numpy(cls, arr: np.ndarray, requires_grad: bool = False, name: str | None = None) -> Tensor:
+        """A tensor that shares ``arr``'s memory instead of copying it (as ``torch.from_numpy``).
+
+        The way in for a large data set: ``Tensor(X)`` copies ``X``, this does not. The tensor
+        is protected as any other: while a recorded graph needs its values, ``.data`` is read-only
+        and in-place edits through it raise :class:`InplaceError`. Writing to ``arr`` itself
+        changes the tensor (the memory is shared); leave it alone while training.
+
+        >>> X = np.arange(6.0).reshape(2, 3)  # (n_x, m)
+        >>> t = Tensor.from_numpy(X)
+        >>> np.shares_memory(t.data, X), t.dtype
+        (True, dtype('float64'))
+        """
+        if not isinstance(arr, np.ndarray):
+            raise DTypeError(f"Tensor.from_numpy: needs a NumPy array, got {type(arr).__name__}; use Tensor(data)")
+        if arr.dtype.kind not in "biuf":
+            raise DTypeError(f"Tensor.from_numpy: unsupported dtype {arr.dtype}; tensors hold bool, integer or floats")
+        if requires_grad and arr.dtype.kind != "f":
+            raise DTypeError(f"Tensor.from_numpy: requires_grad=True needs a floating-point dtype, got {arr.dtype}")
+        t = constant(arr)
+        t.requires_grad = bool(requires_grad)
+        t.name = name
+        return t
+
     @classmethod
     def zeros(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """A tensor of zeros. ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``.
@@ -294,7 +221,7 @@ class Tensor:
     def randn(
         cls,
         *shape: Any,
-        seed: int | np.random.Generator | np.random.RandomState | None = None,
+        seed: Seed = None,
         dtype: Any = None,
         requires_grad: bool = False,
         name: str | None = None,
@@ -303,12 +230,13 @@ class Tensor:
 
         An int ``seed`` uses NumPy's legacy generator, so ``Tensor.randn(4, 2, seed=2)`` equals
         the course's ``np.random.seed(2); np.random.randn(4, 2)``. A ``Generator`` or
-        ``RandomState`` is drawn from (and advanced); ``None`` draws from a fresh generator.
+        ``RandomState`` is drawn from (and advanced); ``None`` draws from NumPy's global generator,
+        so ``np.random.seed(1)`` first reproduces the course.
 
         >>> Tensor.randn(2, 2, seed=1).shape
         (2, 2)
         """
-        rng = _rng(seed)
+        rng = generator(seed, "Tensor")
         shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
         with _allocating("Tensor.randn", shape, dtype):
             return cls(np.asarray(rng.standard_normal(shape), dtype=dtype), requires_grad, name=name)
@@ -319,7 +247,7 @@ class Tensor:
         *shape: Any,
         low: float = 0.0,
         high: float = 1.0,
-        seed: int | np.random.Generator | np.random.RandomState | None = None,
+        seed: Seed = None,
         dtype: Any = None,
         requires_grad: bool = False,
         name: str | None = None,
@@ -330,35 +258,10 @@ class Tensor:
         >>> t.shape, bool((t.data >= -1).all() and (t.data < 1).all())
         ((3, 4), True)
         """
-        rng = _rng(seed)
+        rng = generator(seed, "Tensor")
         shape, dtype = _size_arg(shape), _as_dtype(dtype or _DEFAULT_DTYPE, "Tensor")
         with _allocating("Tensor.uniform", shape, dtype):
             return cls(np.asarray(rng.uniform(low, high, shape), dtype=dtype), requires_grad, name=name)
-
-    @classmethod
-    def from_numpy(cls, arr: np.ndarray, requires_grad: bool = False, name: str | None = None) -> Tensor:
-        """A tensor that shares ``arr``'s memory instead of copying it (as ``torch.from_numpy``).
-
-        The way in for a large data set: ``Tensor(X)`` copies ``X``, this does not. The tensor
-        is protected as any other: while a recorded graph needs its values, ``.data`` is read-only
-        and in-place edits through it raise :class:`InplaceError`. Writing to ``arr`` itself
-        changes the tensor (the memory is shared); leave it alone while training.
-
-        >>> X = np.arange(6.0).reshape(2, 3)  # (n_x, m)
-        >>> t = Tensor.from_numpy(X)
-        >>> np.shares_memory(t.data, X), t.dtype
-        (True, dtype('float64'))
-        """
-        if not isinstance(arr, np.ndarray):
-            raise DTypeError(f"Tensor.from_numpy: needs a NumPy array, got {type(arr).__name__}; use Tensor(data)")
-        if arr.dtype.kind not in "biuf":
-            raise DTypeError(f"Tensor.from_numpy: unsupported dtype {arr.dtype}; tensors hold bool, integer or floats")
-        if requires_grad and arr.dtype.kind != "f":
-            raise DTypeError(f"Tensor.from_numpy: requires_grad=True needs a floating-point dtype, got {arr.dtype}")
-        t = constant(arr)
-        t.requires_grad = bool(requires_grad)
-        t.name = name
-        return t
 
     # ----------------------------------------------------------------- attributes
     @property
@@ -390,6 +293,26 @@ class Tensor:
         self._data = arr
         self._version += 1
         self._family = None  # the new array is this tensor's own
+
+    @property
+    def name(self) -> str | None:
+        """A label shown in reprs, error messages and graph drawings (None: unnamed).
+
+        >>> W1 = Tensor.zeros(3, 2, requires_grad=True)
+        >>> Z1 = W1 @ Tensor.ones(2, 4)
+        >>> Z1.name = "Z1"
+        >>> Z1.name, Z1._node.name  # the graph's node follows the tensor's name
+        ('Z1', 'Z1')
+        """
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise DTypeError(f"Tensor: name must be a str, got {type(value).__name__}")
+        self._name = value
+        if self._node is not None:
+            self._node.name = value
 
     @property
     def shape(self) -> Shape:
@@ -435,7 +358,7 @@ class Tensor:
         >>> w.is_leaf, (w * 2).is_leaf
         (True, False)
         """
-        return self._ctx is None
+        return self._node is None
 
     @property
     def op(self) -> str | None:
@@ -445,7 +368,7 @@ class Tensor:
         >>> (W @ [[3.0], [4.0]]).op, W.op
         ('matmul', None)
         """
-        return None if self._ctx is None else self._ctx[0].name
+        return None if self._node is None else self._node.op.name
 
     @property
     def parents(self) -> tuple[Tensor, ...]:
@@ -456,7 +379,7 @@ class Tensor:
         >>> len(y.parents), y.parents[0] is a  # both uses of a are kept
         (2, True)
         """
-        return () if self._ctx is None else (self._ctx[1] or ())
+        return () if self._node is None else (self._node.saved or ())
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -466,7 +389,7 @@ class Tensor:
         >>> x.sum(axis=1).attrs
         {'axis': (1,), 'keepdims': False}
         """
-        return {} if self._ctx is None else dict(self._ctx[2] or {})
+        return {} if self._node is None else dict(self._node.attrs)
 
     @property
     def scope(self) -> str | None:
@@ -478,16 +401,7 @@ class Tensor:
         >>> y.scope, x.scope
         ('layer1', None)
         """
-        return None if self._ctx is None else self._ctx[5]
-
-    @property
-    def T(self) -> Tensor:
-        """The transpose (all axes reversed), as NumPy's ``.T``.
-
-        >>> Tensor.zeros(2, 3).T.shape
-        (3, 2)
-        """
-        return _F.transpose(self)
+        return None if self._node is None else self._node.scope
 
     def numpy(self) -> np.ndarray:
         """The values as an ndarray (shared with the tensor; read-only while a graph needs them, as ``.data``).
@@ -506,8 +420,8 @@ class Tensor:
         if self._data.size != 1:
             raise ShapeError(f"item: needs a tensor with one element, got shape {self.shape}")
         value = self._data.item()
-        if _mode.reads is not None:
-            _mode.reads.append((self, value))
+        if mode.reads is not None:
+            mode.reads.append((self, value))
         return value
 
     def tolist(self) -> Any:
@@ -538,8 +452,8 @@ class Tensor:
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all() on .data"
             )
         value = bool(self._data)
-        if _mode.reads is not None:
-            _mode.reads.append((self, value))
+        if mode.reads is not None:
+            mode.reads.append((self, value))
         return value
 
     def __float__(self) -> float:
@@ -555,8 +469,8 @@ class Tensor:
         extra = [f"shape={self.shape}", f"dtype={self.dtype}"]
         if self.requires_grad:
             extra.append("requires_grad=True")
-        if self._ctx is not None:
-            extra.append(f"op={self._ctx[0].name!r}")
+        if self._node is not None:
+            extra.append(f"op={self._node.op.name!r}")
         if self.name is not None:
             extra.append(f"name={self.name!r}")
         return f"Tensor({body}, {', '.join(extra)})"
@@ -579,7 +493,13 @@ class Tensor:
         >>> W.grad  # dW = dZ Xᵀ
         array([[3., 7.]])
         """
-        _autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        check_output(self, "backward")
+        g = as_grad(self, grad, create_graph)
+        if create_graph:
+            with enable_grad():
+                graph.run([self], [g], retain_graph=True, create_graph=True, capture=None)
+        else:
+            graph.run([self], [g], retain_graph=retain_graph, create_graph=False, capture=None)
 
     def zero_grad(self) -> None:
         """Clear ``.grad`` (set it to None).
@@ -626,7 +546,7 @@ class Tensor:
         >>> Tensor([1.0]).requires_grad_().requires_grad
         True
         """
-        if self._ctx is not None:
+        if self._node is not None:
             raise DTypeError("requires_grad_: only leaf tensors can change requires_grad; use detach()")
         if requires_grad and self._data.dtype.kind != "f":
             raise DTypeError(f"requires_grad_: needs a floating-point dtype, got {self._data.dtype}")
@@ -644,288 +564,66 @@ class Tensor:
 
         return draw_graph(self, **kwargs)
 
-    # ----------------------------------------------------------------- operators
-    def __add__(self, other: ArrayLike) -> Tensor:
-        return _F.add(self, other)
-
-    def __radd__(self, other: ArrayLike) -> Tensor:
-        return _F.add(other, self)
-
-    def __sub__(self, other: ArrayLike) -> Tensor:
-        return _F.sub(self, other)
-
-    def __rsub__(self, other: ArrayLike) -> Tensor:
-        return _F.sub(other, self)
-
-    def __mul__(self, other: ArrayLike) -> Tensor:
-        return _F.mul(self, other)
-
-    def __rmul__(self, other: ArrayLike) -> Tensor:
-        return _F.mul(other, self)
-
-    def __truediv__(self, other: ArrayLike) -> Tensor:
-        return _F.div(self, other)
-
-    def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return _F.div(other, self)
-
-    def __pow__(self, other: ArrayLike) -> Tensor:
-        return _F.pow(self, other)
-
-    def __rpow__(self, other: ArrayLike) -> Tensor:
-        return _F.pow(other, self)
-
-    def __matmul__(self, other: ArrayLike) -> Tensor:
-        return _F.matmul(self, other)
-
-    def __rmatmul__(self, other: ArrayLike) -> Tensor:
-        return _F.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _F.neg(self)
-
     def __pos__(self) -> Tensor:
         return self
 
-    def __abs__(self) -> Tensor:
-        return _F.abs(self)
+    @classmethod
+    def _record(cls, op: Op, *inputs: Any, **attrs: Any) -> Tensor:
+        """``op`` recorded on ``inputs`` (non-Tensors as constants): how an :class:`Op` call records."""
+        return apply(op, *[x if isinstance(x, Tensor) else constant(np.asarray(x)) for x in inputs], **attrs)
 
-    def __getitem__(self, index: Any) -> Tensor:
-        return _F.getitem(self, index)
+    # The ops, the operators and NumPy's dispatch (__array_ufunc__, __array_function__) are bound by
+    # tinygrad_ng.functional, where each op is defined once with its checks and docs
+    # (``x.exp()`` is ``functional.exp(x)``). Typed here for checkers.
+    if TYPE_CHECKING:
+        T: Tensor
 
-    # Comparisons give constant boolean tensors (no gradient flows through them).
-    def __lt__(self, other: ArrayLike) -> Tensor:
-        return _F.compare(np.less, self, other)
-
-    def __le__(self, other: ArrayLike) -> Tensor:
-        return _F.compare(np.less_equal, self, other)
-
-    def __gt__(self, other: ArrayLike) -> Tensor:
-        return _F.compare(np.greater, self, other)
-
-    def __ge__(self, other: ArrayLike) -> Tensor:
-        return _F.compare(np.greater_equal, self, other)
-
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        return _F.compare(np.equal, self, other)
-
-    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        return _F.compare(np.not_equal, self, other)
-
-    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """Let ``ndarray + Tensor`` and ``np.exp(t)`` dispatch to tinygrad_ng's ops."""
-        fn = _F._UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
-        if fn is None:
-            raise DTypeError(
-                f"NumPy {ufunc.__name__}.{method} is not supported on Tensor; "
-                "use the tinygrad_ng op, or call it on t.data for a constant result"
-            )
-        return fn(*inputs)
-
-    # ----------------------------------------------------------------- methods (delegate)
-    def exp(self) -> Tensor:
-        """Elementwise e**x.
-
-        >>> Tensor([0.0]).exp()
-        Tensor([1.], shape=(1,), dtype=float64)
-        """
-        return _F.exp(self)
-
-    def log(self) -> Tensor:
-        """Elementwise natural logarithm.
-
-        >>> Tensor([1.0]).log()
-        Tensor([0.], shape=(1,), dtype=float64)
-        """
-        return _F.log(self)
-
-    def sqrt(self) -> Tensor:
-        """Elementwise square root.
-
-        >>> Tensor([9.0]).sqrt()
-        Tensor([3.], shape=(1,), dtype=float64)
-        """
-        return _F.sqrt(self)
-
-    def abs(self) -> Tensor:
-        """Elementwise absolute value.
-
-        >>> Tensor([-2.0]).abs()
-        Tensor([2.], shape=(1,), dtype=float64)
-        """
-        return _F.abs(self)
-
-    def sigmoid(self) -> Tensor:
-        """Elementwise logistic sigmoid 1 / (1 + e**-x), stable for any x.
-
-        >>> Tensor([[0.0, 1000.0]]).sigmoid()  # (1, m) in, (1, m) out
-        Tensor([[0.5, 1. ]], shape=(1, 2), dtype=float64)
-        """
-        return _F.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        """Elementwise hyperbolic tangent.
-
-        >>> Tensor([0.0]).tanh()
-        Tensor([0.], shape=(1,), dtype=float64)
-        """
-        return _F.tanh(self)
-
-    def relu(self) -> Tensor:
-        """Elementwise max(x, 0); its derivative at exactly 0 is 0.
-
-        >>> Tensor([-1.0, 2.0]).relu()
-        Tensor([0., 2.], shape=(2,), dtype=float64)
-        """
-        return _F.relu(self)
-
-    def leaky_relu(self, slope: float = 0.01) -> Tensor:
-        """Elementwise x where x > 0, else slope * x.
-
-        >>> Tensor([-1.0, 2.0]).leaky_relu(0.1)
-        Tensor([-0.1,  2. ], shape=(2,), dtype=float64)
-        """
-        return _F.leaky_relu(self, slope)
-
-    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
-        """Elementwise clamp to [low, high].
-
-        >>> Tensor([-1.0, 0.5, 2.0]).clip(0.0, 1.0)
-        Tensor([0. , 0.5, 1. ], shape=(3,), dtype=float64)
-        """
-        return _F.clip(self, low, high)
-
-    def maximum(self, other: ArrayLike) -> Tensor:
-        """Elementwise maximum with broadcasting.
-
-        >>> Tensor([1.0, 5.0]).maximum(3.0)
-        Tensor([3., 5.], shape=(2,), dtype=float64)
-        """
-        return _F.maximum(self, other)
-
-    def minimum(self, other: ArrayLike) -> Tensor:
-        """Elementwise minimum with broadcasting.
-
-        >>> Tensor([1.0, 5.0]).minimum(3.0)
-        Tensor([1., 3.], shape=(2,), dtype=float64)
-        """
-        return _F.minimum(self, other)
-
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (int, tuple, negative or None for all).
-
-        >>> dZ = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])  # (n, m)
-        >>> dZ.sum(axis=1, keepdims=True).shape  # the course's db: summed over the columns
-        (2, 1)
-        """
-        return _F.sum(self, axis, keepdims)
-
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``.
-
-        >>> Tensor([[1.0, 2.0], [3.0, 6.0]]).mean(axis=0)
-        Tensor([2., 4.], shape=(2,), dtype=float64)
-        """
-        return _F.mean(self, axis, keepdims)
-
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; ties share the gradient equally.
-
-        >>> Tensor([[1.0, 4.0], [3.0, 2.0]]).max(axis=1)
-        Tensor([4., 3.], shape=(2,), dtype=float64)
-        """
-        return _F.max(self, axis, keepdims)
-
-    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Minimum over ``axis``; ties share the gradient equally.
-
-        >>> Tensor([[1.0, 4.0], [3.0, 2.0]]).min(axis=1)
-        Tensor([1., 2.], shape=(2,), dtype=float64)
-        """
-        return _F.min(self, axis, keepdims)
-
-    def logsumexp(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """log(sum(exp(x))) over ``axis``, computed stably.
-
-        >>> round(Tensor([0.0, 0.0]).logsumexp().item(), 6)  # log 2
-        0.693147
-        """
-        return _F.logsumexp(self, axis, keepdims)
-
-    def softmax(self, axis: int = 0) -> Tensor:
-        """Softmax along ``axis`` (default 0: samples are columns, as in the course).
-
-        >>> Tensor([[1.0], [1.0]]).softmax()  # 2 classes x 1 sample
-        Tensor([[0.5],
-                [0.5]], shape=(2, 1), dtype=float64)
-        """
-        return _F.softmax(self, axis)
-
-    def log_softmax(self, axis: int = 0) -> Tensor:
-        """Log of the softmax along ``axis``, computed stably.
-
-        >>> Tensor([[0.0], [0.0]]).log_softmax().shape
-        (2, 1)
-        """
-        return _F.log_softmax(self, axis)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        """The same values in a new shape (``-1`` infers one dimension).
-
-        >>> Tensor.zeros(4, 3).reshape(2, -1).shape
-        (2, 6)
-        """
-        return _F.reshape(self, _shape_arg(shape))
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """Permute the axes (reverse them when none are given).
-
-        >>> Tensor.zeros(2, 3, 4).transpose(1, 0, 2).shape
-        (3, 2, 4)
-        """
-        return _F.transpose(self, _shape_arg(axes) if axes else None)
-
-    def flatten(self) -> Tensor:
-        """The values as a 1-D tensor.
-
-        >>> Tensor.zeros(2, 3).flatten().shape
-        (6,)
-        """
-        return _F.flatten(self)
-
-    def expand_dims(self, axis: int) -> Tensor:
-        """Insert an axis of length 1 at ``axis``.
-
-        >>> Tensor([1.0, 2.0]).expand_dims(0).shape  # a row
-        (1, 2)
-        """
-        return _F.expand_dims(self, axis)
-
-    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
-        """Remove axes of length 1 (all of them, or those named).
-
-        >>> Tensor.zeros(1, 3).squeeze().shape
-        (3,)
-        """
-        return _F.squeeze(self, axis)
-
-    def broadcast_to(self, *shape: Any) -> Tensor:
-        """Broadcast to ``shape`` as NumPy does.
-
-        >>> Tensor([[1.0], [2.0]]).broadcast_to(2, 3).shape  # b (n, 1) over m = 3 columns
-        (2, 3)
-        """
-        return _F.broadcast_to(self, _shape_arg(shape))
-
-    def astype(self, dtype: Any) -> Tensor:
-        """A copy converted to ``dtype``; gradients flow back in this tensor's dtype.
-
-        >>> x = Tensor([1.0], requires_grad=True)
-        >>> y = x.astype(np.float32)
-        >>> y.dtype, y.requires_grad
-        (dtype('float32'), True)
-        """
-        return _F.astype(self, dtype)
+        def __add__(self, other: ArrayLike) -> Tensor: ...
+        def __radd__(self, other: ArrayLike) -> Tensor: ...
+        def __sub__(self, other: ArrayLike) -> Tensor: ...
+        def __rsub__(self, other: ArrayLike) -> Tensor: ...
+        def __mul__(self, other: ArrayLike) -> Tensor: ...
+        def __rmul__(self, other: ArrayLike) -> Tensor: ...
+        def __truediv__(self, other: ArrayLike) -> Tensor: ...
+        def __rtruediv__(self, other: ArrayLike) -> Tensor: ...
+        def __pow__(self, other: ArrayLike) -> Tensor: ...
+        def __rpow__(self, other: ArrayLike) -> Tensor: ...
+        def __matmul__(self, other: ArrayLike) -> Tensor: ...
+        def __rmatmul__(self, other: ArrayLike) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def __lt__(self, other: ArrayLike) -> Tensor: ...
+        def __le__(self, other: ArrayLike) -> Tensor: ...
+        def __gt__(self, other: ArrayLike) -> Tensor: ...
+        def __ge__(self, other: ArrayLike) -> Tensor: ...
+        def __eq__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: object) -> Tensor: ...  # type: ignore[override]
+        def exp(self) -> Tensor: ...
+        def log(self) -> Tensor: ...
+        def sqrt(self) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def sigmoid(self) -> Tensor: ...
+        def tanh(self) -> Tensor: ...
+        def relu(self) -> Tensor: ...
+        def leaky_relu(self, slope: float = 0.01) -> Tensor: ...
+        def clip(self, low: float | None = None, high: float | None = None) -> Tensor: ...
+        def maximum(self, other: ArrayLike) -> Tensor: ...
+        def minimum(self, other: ArrayLike) -> Tensor: ...
+        def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def softmax(self, axis: int = 0) -> Tensor: ...
+        def log_softmax(self, axis: int = 0) -> Tensor: ...
+        def reshape(self, *shape: Any) -> Tensor: ...
+        def transpose(self, *axes: Any) -> Tensor: ...
+        def flatten(self) -> Tensor: ...
+        def expand_dims(self, axis: int) -> Tensor: ...
+        def squeeze(self, axis: Axis = None) -> Tensor: ...
+        def broadcast_to(self, *shape: Any) -> Tensor: ...
+        def astype(self, dtype: Any) -> Tensor: ...
 
 
 def _shape_arg(shape: tuple[Any, ...]) -> Shape:
@@ -963,16 +661,6 @@ def _allocating(where: str, shape: Shape, dtype: np.dtype) -> Iterator[None]:
         ) from None
 
 
-def _rng(seed: int | np.random.Generator | np.random.RandomState | None) -> Any:
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, (np.random.Generator, np.random.RandomState)):
-        return seed
-    if isinstance(seed, numbers.Integral):
-        return np.random.RandomState(int(seed))
-    raise DTypeError(f"seed must be an int, a numpy Generator or RandomState, got {type(seed).__name__}")
-
-
 def constant(arr: np.ndarray) -> Tensor:
     """Wrap an ndarray as a constant tensor, without copying (internal fast path).
 
@@ -986,11 +674,12 @@ def constant(arr: np.ndarray) -> Tensor:
     t._data = arr
     t.grad = None
     t.requires_grad = False
-    t.name = None
-    t._ctx = None
+    t._name = None
+    t._node = None
     t._version = 0
     t._retain = False
     t._savers = None
+    t._grad_run = 0
     t._family = None
     return t
 
@@ -1016,30 +705,16 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
         raise _op_error(op, parents, e, attrs) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    t = Tensor.__new__(Tensor)
-    t._data = out
-    t.grad = None
-    t.name = None
-    t._version = 0
-    t._retain = False
-    t._savers = None
-    t._family = None
-    t.requires_grad = False
-    t._ctx = None
-    mode = _mode
+    t = Tensor.__new__(Tensor)  # constant(out), inline: this runs once per op
+    t._data, t.grad, t.requires_grad, t._name, t._node = out, None, False, None, None
+    t._version, t._retain, t._savers, t._grad_run, t._family = 0, False, None, 0, None
     if mode.grad_enabled:
         for p in parents:
             if p.requires_grad:
                 t.requires_grad = True
-                t._ctx = (
-                    op,
-                    parents,
-                    attrs,
-                    tuple([q._version for q in parents]),
-                    where_created() if mode.anomaly else None,
-                    mode.scope,
-                )
                 ref = weakref.ref(t)  # the parents' arrays are locked while t is alive and unreleased
+                where = where_created() if mode.anomaly else None
+                t._node = Node(op, attrs, parents, ref, out.shape, out.dtype, where, mode.scope)
                 for q in parents:
                     q._savers = ref if q._savers is None else add_saver(q._savers, ref)
                 break
@@ -1059,6 +734,37 @@ def _op_error(op: Op, parents: Sequence[Tensor], e: Exception, attrs: dict[str, 
     return ShapeError(msg)
 
 
-# The engine and the op functions import Tensor; they are bound here, after the class exists.
-from . import autograd as _autograd  # noqa: E402
-from . import functional as _F  # noqa: E402
+def check_output(t: Any, what: str) -> Tensor:
+    """``t`` if it is a tensor backward can start from, else a clear error naming ``what``."""
+    if not isinstance(t, Tensor):
+        raise DTypeError(f"{what}: expected a Tensor, got {type(t).__name__}")
+    if not t.requires_grad:
+        raise GraphError(
+            f"{what}: the tensor {t.shape} does not require grad, so there is nothing to differentiate; "
+            "create the parameters with requires_grad=True (and not under no_grad)"
+        )
+    return t
+
+
+def as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
+    """The upstream gradient for output ``t``: checked, in ``t``'s dtype (a Tensor under ``create_graph``)."""
+    if grad is None:
+        if t.size != 1:
+            raise ShapeError(
+                f"backward: output has shape {t.shape}; pass grad= of that shape "
+                "(an implicit gradient of 1 only exists for a one-element output, e.g. a loss)"
+            )
+        g = np.ones_like(t._data)
+    else:
+        try:
+            g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+        except ValueError as e:  # ragged nested lists
+            raise ShapeError(f"backward: grad must be an array of the output's shape {t.shape}: {e}") from None
+        if g.dtype.kind not in "biuf":
+            raise DTypeError(f"backward: grad must be numeric, got dtype {g.dtype}")
+        if g.shape != t.shape:
+            raise ShapeError(f"backward: grad has shape {g.shape} but the output has shape {t.shape}")
+        g = g.astype(t.dtype, copy=False)
+    if create_graph:
+        return grad if isinstance(grad, Tensor) else Tensor(g)
+    return g

@@ -21,33 +21,41 @@ What a picture shows:
 * Past ``max_nodes`` the rest of the graph (the part farthest from the roots) is one visible
   "... N more nodes" box.
 
-Gradients. A tensor's stored ``.grad`` is shown where it exists (leaves after backward, tensors
-that called ``retain_grad()``). For every other tensor that requires grad, when the roots are
-one-element tensors (a loss), ``draw_graph`` computes d(root)/d(tensor) itself with
-:func:`tinygrad_ng.grad` with ``retain_graph=True``, which neither touches ``.grad`` nor frees
-the graph; so one call pictures every gradient, before or after ``backward(retain_graph=True)``.
+Gradients. A tensor's stored ``.grad`` is shown when the backward that wrote it ran through the
+drawn graph (leaves after ``backward()``, tensors that called ``retain_grad()``); a gradient left
+by another backward (an earlier training step, another loss) is never shown. For every other
+tensor that requires grad, when the roots are one-element tensors (a loss) whose graph backward
+has not released, ``draw_graph`` computes d(root)/d(tensor) itself, without touching ``.grad`` or
+freeing the graph; so one call pictures every gradient, before or after ``backward()``.
 A tensor with no gradient is drawn with a dashed border and "no grad"; a gradient of exact zeros
 says "grad = 0" (and is grey under ``grad_heat``), and one holding NaN or Inf is purple.
 
-A graph released by ``backward()`` (called without ``retain_graph=True``) has lost its edges, so
-``draw_graph`` raises :class:`~tinygrad_ng.errors.GraphError` instead of drawing a truncated
-picture: draw before ``backward()``, or call ``backward(retain_graph=True)``.
+A graph released by ``backward()`` keeps its ops, shapes, names and scopes, so it can be drawn
+after ``backward()``: the parameters show the gradients that backward left, and the
+intermediate tensors show none, as backward did not keep them (``retain_grad()`` keeps one, and
+``backward(retain_graph=True)`` lets the drawing compute them all).
 """
 
 from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import graph
+from ._files import atomic_write
 from .errors import ArgumentError, DTypeError, GraphError, GraphvizNotFoundError, InplaceError
-from .tensor import Tensor
+from .graph import Node
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+Entry = Any  # what a drawing holds for a tensor: the op's Node, or the leaf Tensor itself
 
 __all__ = ["GraphDrawing", "draw_graph"]
 
@@ -91,7 +99,7 @@ class GraphDrawing:
         n_ops: the op nodes drawn.
         n_hidden: the nodes beyond ``max_nodes``, folded into the "... N more nodes" box.
 
-    It displays inline in Jupyter (``_repr_svg_``).
+    It displays inline in Jupyter as the interactive explorer (``_repr_html_``; ``_repr_svg_`` is the picture).
 
     >>> import tinygrad_ng as tg
     >>> a = tg.Tensor([1.0, -2.0], requires_grad=True, name="a")
@@ -107,6 +115,7 @@ class GraphDrawing:
         self.n_tensors = n_tensors
         self.n_ops = n_ops
         self.n_hidden = n_hidden
+        self._roots: list[Tensor] = []  # what draw_graph drew, for the .html explorer
 
     def __repr__(self) -> str:
         more = f", {self.n_hidden} more not drawn" if self.n_hidden else ""
@@ -146,7 +155,9 @@ class GraphDrawing:
             raise GraphError(f"GraphDrawing.render: dot failed on this graph: {stderr}") from None
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the picture to ``path``, the format chosen by the suffix: .svg, .png, .pdf, .dot or .gv.
+        """Write the picture to ``path``, the format chosen by the suffix: .svg, .png, .pdf, .dot, .gv or .html.
+
+        ``.html`` writes the interactive explorer of the same graph (see :func:`tinygrad_ng.explore`).
 
         The file is written atomically (a temporary file in the same folder, then renamed), so
         an existing file is never left half-written. Returns the path.
@@ -157,6 +168,10 @@ class GraphDrawing:
         PosixPath('graph.svg')
         """
         path = Path(path)
+        if path.suffix.lower() == ".html" and self._roots:
+            from .explorer import explore
+
+            return explore(self._roots).save(path)
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise ArgumentError(
@@ -164,34 +179,19 @@ class GraphDrawing:
                 f"use one of {', '.join(FORMATS)}"
             )
         data = self.render(fmt)  # render first: a failure leaves any existing file untouched
-        _write_atomic(path, data)
+        with atomic_write(path) as f:
+            f.write(data)
         return path
 
     def _repr_svg_(self) -> str:
         return self.render("svg").decode()
 
+    def _repr_html_(self) -> str | None:
+        if not self._roots:
+            return None
+        from .explorer import explore
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        return explore(self._roots)._repr_html_()
 
 
 # --------------------------------------------------------------------------- draw_graph
@@ -230,10 +230,6 @@ def draw_graph(
     Returns:
         A :class:`GraphDrawing`: ``.source`` (DOT), ``.save(path)``, ``.render(fmt)``, inline in Jupyter.
 
-    Raises:
-        GraphError: the graph was released by ``backward()``; draw before it, or call
-            ``backward(retain_graph=True)``.
-
     The course's two-layer model, with every gradient and the heat colouring:
 
     >>> import tinygrad_ng as tg
@@ -244,7 +240,7 @@ def draw_graph(
     >>> b2 = tg.Tensor.zeros(1, 1, requires_grad=True, name="b2")
     >>> A2 = (W2 @ (W1 @ X + b1).relu() + b2).sigmoid()
     >>> J = tg.binary_cross_entropy(A2, [[1, 0, 1, 0, 1]])
-    >>> J.backward(retain_graph=True)
+    >>> J.backward()
     >>> g = tg.draw_graph(J, grad_heat=True, rules=True)
     >>> g
     <GraphDrawing: 14 tensors, 8 ops>
@@ -266,20 +262,40 @@ def draw_graph(
     if heat_range is not None and not (len(heat_range) == 2 and 0 < heat_range[0] < heat_range[1]):
         raise ArgumentError(f"draw_graph: heat_range must be (low, high) with 0 < low < high, got {heat_range!r}")
 
-    tensors, n_hidden, cut = _walk(roots, max_nodes)
-    order = _topological(tensors)
-    root_ids = {id(r) for r in roots}
+    entries, n_hidden, cut = _walk([_entry(r) for r in roots], max_nodes)
+    order = graph.topological_order(entries.values(), lambda e: [p for p in _parents(e) if id(p) in entries])
+    root_ids = {id(_entry(r)) for r in roots}
     grads = _gradients(roots, order) if ("grad" in fields or grad_heat) else {}
     stats = {k: _grad_stats(g) for k, g in grads.items()}
     heat = _HeatScale(stats.values(), heat_range) if grad_heat else None
     builder = _Builder(order, root_ids, fields, rules, stats, heat, cut, n_hidden)
     builder.place(clusters, collapse)
     source = builder.dot(rankdir, legend)
-    return GraphDrawing(source, builder.n_tensors, builder.n_ops, n_hidden)
+    drawing = GraphDrawing(source, builder.n_tensors, builder.n_ops, n_hidden)
+    drawing._roots = roots
+    return drawing
+
+
+def _entry(t: Tensor) -> Entry:
+    """What the drawing holds for tensor ``t``: its op's node, or ``t`` itself for a leaf."""
+    return t if t._node is None else t._node
+
+
+def _parents(e: Entry) -> tuple[Entry, ...]:
+    return e.parents if type(e) is Node else ()
+
+
+def _tensor(e: Entry) -> Tensor | None:
+    """The tensor behind an entry (None when the output of a released op is gone)."""
+    return e.out() if type(e) is Node else e
+
+
+def _is_tensor(x: Any) -> bool:
+    return isinstance(getattr(x, "_data", None), np.ndarray) and hasattr(x, "_node")
 
 
 def _check_roots(root_or_roots: Any) -> list[Tensor]:
-    if isinstance(root_or_roots, Tensor):
+    if _is_tensor(root_or_roots):
         roots = [root_or_roots]
     elif isinstance(root_or_roots, (list, tuple)):
         roots = list(root_or_roots)
@@ -288,7 +304,7 @@ def _check_roots(root_or_roots: Any) -> list[Tensor]:
     if not roots:
         raise ArgumentError("draw_graph: no tensors given to draw")
     for r in roots:
-        if not isinstance(r, Tensor):
+        if not _is_tensor(r):
             raise DTypeError(f"draw_graph: expected Tensors, got {type(r).__name__}")
     unique: dict[int, Tensor] = {}
     for r in roots:
@@ -304,15 +320,15 @@ def _check_show(show: Iterable[str]) -> frozenset[str]:
     return fields
 
 
-def _walk(roots: list[Tensor], max_nodes: int | None) -> tuple[dict[int, Tensor], int, dict[int, int]]:
-    """Breadth-first from the roots: the tensors to draw, how many nodes are left out, and where.
+def _walk(roots: list[Entry], max_nodes: int | None) -> tuple[dict[int, Entry], int, dict[int, int]]:
+    """Breadth-first from the roots: the entries to draw, how many nodes are left out, and where.
 
-    Returns the kept tensors by id, the number of hidden nodes (tensors and ops), and for each
-    kept op output the number of its parents that were cut off.
+    Returns the kept entries by id, the number of hidden nodes (tensors and ops), and for each
+    kept op the number of its parents that were cut off.
     """
-    kept: dict[int, Tensor] = {}
+    kept: dict[int, Entry] = {}
     seen: set[int] = set()
-    queue: deque[Tensor] = deque()
+    queue: deque[Entry] = deque()
     for r in roots:
         seen.add(id(r))
         queue.append(r)
@@ -321,76 +337,61 @@ def _walk(roots: list[Tensor], max_nodes: int | None) -> tuple[dict[int, Tensor]
     n_hidden = 0
     full = False
     while queue:
-        t = queue.popleft()
-        cost = 1 if t._ctx is None else 2
+        e = queue.popleft()
+        cost = 2 if type(e) is Node else 1
         if full or (used + cost > budget and kept):
             full = True  # keep the drawn part connected: nothing past the first node that does not fit
             n_hidden += cost
         else:
             used += cost
-            kept[id(t)] = t
-        ctx = t._ctx
-        if ctx is None:
-            continue
-        parents = ctx[1]
-        if parents is None and id(t) in kept:
-            who = f" {t.name!r}" if t.name else ""
-            raise GraphError(
-                f"draw_graph: the graph below op {ctx[0].name!r} (output{who} {t.shape} {t.dtype}) was released by "
-                "backward(), so its inputs are gone; draw before calling backward(), or call "
-                "backward(retain_graph=True) and then draw"
-            )
-        for p in parents or ():
+            kept[id(e)] = e
+        for p in _parents(e):
             if id(p) not in seen:
                 seen.add(id(p))
                 queue.append(p)
     cut: dict[int, int] = {}
     if n_hidden:
-        for t in kept.values():
-            if t._ctx is not None:
-                n_cut = sum(1 for p in t._ctx[1] if id(p) not in kept)  # type: ignore[union-attr]
-                if n_cut:
-                    cut[id(t)] = n_cut
+        for e in kept.values():
+            n_cut = sum(1 for p in _parents(e) if id(p) not in kept)
+            if n_cut:
+                cut[id(e)] = n_cut
     return kept, n_hidden, cut
 
 
-def _topological(tensors: dict[int, Tensor]) -> list[Tensor]:
-    """The kept tensors, each after its kept parents (iterative depth-first search)."""
-    order: list[Tensor] = []
-    done: set[int] = set()
-    for start in tensors.values():
-        if id(start) in done:
+def _gradients(roots: list[Tensor], order: list[Entry]) -> dict[int, np.ndarray | None]:
+    """The gradient to picture for each entry that requires grad (None: it has none).
+
+    A stored ``.grad`` counts only if a backward through the drawn graph wrote it. The others are
+    computed from the roots when the graph is still whole; in a released graph an intermediate's
+    gradient was not kept, and it gets no summary at all.
+    """
+    runs = {e.run for e in order if type(e) is Node and e.run}
+    grads: dict[int, np.ndarray | None] = {}
+    missing: list[tuple[Entry, Tensor]] = []
+    for e in order:
+        t = _tensor(e)
+        if type(e) is not Node and not e.requires_grad:
             continue
-        stack: list[tuple[Tensor, bool]] = [(start, False)]
-        while stack:
-            t, expanded = stack.pop()
-            if expanded:
-                order.append(t)
-                continue
-            if id(t) in done:
-                continue
-            done.add(id(t))
-            stack.append((t, True))
-            for p in reversed(t.parents):
-                if id(p) in tensors and id(p) not in done:
-                    stack.append((p, False))
-    return order
-
-
-def _gradients(roots: list[Tensor], order: list[Tensor]) -> dict[int, np.ndarray | None]:
-    """The gradient to picture for each tensor that requires grad (None: it has none)."""
-    grads: dict[int, np.ndarray | None] = {id(t): t.grad for t in order if t.requires_grad}
-    missing = [t for t in order if t.requires_grad and t.grad is None]
-    computable = all(r.requires_grad and r._ctx is not None and r.size == 1 for r in roots)
-    if missing and computable:
-        from .autograd import grad
-
+        if t is not None and t.grad is not None and t._grad_run in runs:
+            grads[id(e)] = t.grad
+        elif type(e) is Node and (e.saved is None or t is None):
+            continue
+        else:
+            grads[id(e)] = None
+            if t is not None:
+                missing.append((e, t))
+    computable = all(r.requires_grad and r._node is not None and r.size == 1 for r in roots)
+    if missing and computable and all(not _entry(r).released for r in roots):
+        capture: dict[int, Any] = {id(t): None for _, t in missing}
         try:
-            computed = grad(roots, missing, retain_graph=True, allow_unused=True)
-        except InplaceError:  # an input was edited after use: the drawing marks that edge instead
+            graph.run(
+                roots, [np.ones_like(r._data) for r in roots], retain_graph=True, create_graph=False, capture=capture
+            )
+        except (InplaceError, GraphError):  # edited after use, or partly released: leave those undrawn
             return grads
-        for t, g in zip(missing, computed):
-            grads[id(t)] = None if g is None else g._data
+        for e, t in missing:
+            g = capture[id(t)]
+            grads[id(e)] = None if g is None else np.asarray(g, dtype=t.dtype)
     return grads
 
 
@@ -521,7 +522,7 @@ class _Builder:
 
     def __init__(
         self,
-        order: list[Tensor],
+        order: list[Entry],
         root_ids: set[int],
         fields: frozenset[str],
         rules: bool,
@@ -556,7 +557,7 @@ class _Builder:
             if t.name:
                 names.append(t.name)
                 continue
-            if t._ctx is not None:
+            if type(t) is Node:
                 kind = "t"
             elif t.requires_grad:
                 kind = "param"
@@ -572,7 +573,7 @@ class _Builder:
     # ------------------------------------------------------------ placement
     def place(self, clusters: bool, collapse: bool | str | Iterable[str]) -> None:
         """Assign each tensor (and its op) to a scope cluster and apply ``collapse``."""
-        op_scopes = {t._ctx[5] for t in self.order if t._ctx is not None and t._ctx[5]}
+        op_scopes = {t.scope for t in self.order if type(t) is Node and t.scope}
         if isinstance(collapse, str):
             wanted = {collapse}
         elif collapse is True:
@@ -592,7 +593,7 @@ class _Builder:
         self.all_scopes = all_scopes
         self.use_clusters = clusters
         for i, t in enumerate(self.order):
-            scope = t._ctx[5] if t._ctx is not None else _leaf_scope(t.name, all_scopes)
+            scope = t.scope if type(t) is Node else _leaf_scope(t.name, all_scopes)
             if scope is None:
                 continue
             outer = _outermost(scope, wanted)
@@ -604,7 +605,7 @@ class _Builder:
         # A tensor inside a collapsed scope stays visible when it is used outside it (or is a root).
         used_outside = [False] * len(self.order)
         for i, t in enumerate(self.order):
-            for p in t.parents:
+            for p in _parents(t):
                 j = self.index.get(id(p))
                 if j is not None and self.box[j] is not None and self.box[j] != self.box[i]:
                     used_outside[j] = True
@@ -626,10 +627,10 @@ class _Builder:
         self.scopes = sorted(scopes)
 
     # ------------------------------------------------------------ nodes
-    def role(self, t: Tensor) -> str:
+    def role(self, t: Entry) -> str:
         if id(t) in self.root_ids:
             return "output"
-        if t._ctx is not None:
+        if type(t) is Node:
             return "intermediate"
         return "parameter" if t.requires_grad else "input"
 
@@ -649,7 +650,9 @@ class _Builder:
         if meta:
             lines.append(f'<FONT POINT-SIZE="10">{meta}</FONT>')
         if "value" in self.fields:
-            lines.append(f'<FONT POINT-SIZE="9">{_html(_value_text(t._data))}</FONT>')
+            alive = _tensor(t)
+            value = "value freed by backward" if alive is None else _value_text(alive._data)
+            lines.append(f'<FONT POINT-SIZE="9">{_html(value)}</FONT>')
         if "grad" in self.fields and stats is not None:
             for line in _grad_text(stats, self.heat is not None):
                 lines.append(f'<FONT POINT-SIZE="9">{_html(line)}</FONT>')
@@ -677,7 +680,7 @@ class _Builder:
 
     def op_node(self, i: int) -> str:
         t = self.order[i]
-        op, _, attrs, *_ = t._ctx  # type: ignore[misc]
+        op, attrs = t.op, t.attrs
         lines = [f"<B>{_html(op.name)}</B>"]
         lines += [f'<FONT POINT-SIZE="10">{_html(a)}</FONT>' for a in _attrs_text(attrs or {})]
         if self.rules and getattr(op, "rule", None):
@@ -694,12 +697,12 @@ class _Builder:
 
     def box_node(self, k: int, scope: str) -> str:
         members = self.collapsed[scope]
-        n_ops = sum(1 for i in members if self.order[i]._ctx is not None)
-        params = [i for i in members if self.order[i]._ctx is None]
+        n_ops = sum(1 for i in members if type(self.order[i]) is Node)
+        params = [i for i in members if type(self.order[i]) is not Node]
         op_names: dict[str, None] = {}
         for i in members:
-            if self.order[i]._ctx is not None:
-                op_names[self.order[i]._ctx[0].name] = None  # type: ignore[index]
+            if type(self.order[i]) is Node:
+                op_names[self.order[i].op.name] = None
         summary = ", ".join(list(op_names)[:6]) + (", …" if len(op_names) > 6 else "")
         lines = [f"<B>{_html(scope)}</B>", f'<FONT POINT-SIZE="10">{n_ops} ops: {_html(summary)}</FONT>']
         for i in params[:6]:
@@ -741,7 +744,7 @@ class _Builder:
             if not self.hidden[i]:
                 body[home].append(self.tensor_node(i))
                 self.n_tensors += 1
-            if t._ctx is None:
+            if type(t) is not Node:
                 continue
             colour = self.edge_colour(i)
             width = 1.6 if self.heat is not None else 1.0
@@ -754,9 +757,9 @@ class _Builder:
                 body[home].append(self.op_node(i))
                 self.n_ops += 1
                 edges.append(f'o{i} -> n{i} [color="{colour}", penwidth={width}]')
-            parents = t._ctx[1] or ()
+            parents = t.parents
             label_inputs = len(parents) > 1 and op_id.startswith("o")
-            versions = t._ctx[3]
+            versions, saved = t.versions, t.saved
             for pos, p in enumerate(parents):
                 j = self.index.get(id(p))
                 if j is None:
@@ -767,7 +770,8 @@ class _Builder:
                 attrs = [f'color="{self.edge_colour(j)}"', f"penwidth={width}"]
                 if label_inputs:
                     attrs.append(f'label="{pos}", fontsize=9, fontcolor="#78909c"')
-                if pos < len(versions) and p._version != versions[pos]:
+                used = saved[pos] if saved is not None else _tensor(p)
+                if used is not None and used._version != versions[pos]:
                     attrs = [
                         'color="#c62828", style=dashed, penwidth=2',
                         'label="changed in place after use", fontsize=9, fontcolor="#c62828"',
