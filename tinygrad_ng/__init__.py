@@ -12,11 +12,13 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 
 from . import _methods, constructors, conv, data, functional, losses, nn, ops_math, ops_reduce, ops_shape, optim, train
 from .autograd import detect_anomaly, grad
+from .compile import Compiled, compile
 from .custom import CustomOp, custom_op
 from .errors import (
     AllocationError,
     AnomalyError,
     ArgumentError,
+    CompileError,
     DTypeError,
     GradcheckError,
     GraphError,
@@ -56,6 +58,9 @@ __all__ = [
     "is_grad_enabled",
     "name_scope",
     "detect_anomaly",
+    "compile",
+    "Compiled",
+    "CompileError",
     "REGISTRY",
     "concatenate",
     "stack",
