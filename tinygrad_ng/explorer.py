@@ -465,7 +465,18 @@ class _Layout:
             subs = [cluster_ids[t] for t in clusters if t.startswith(s + ".")]
             info[cid] = {"label": s, "nodes": inside, "subs": subs}
         drawn = sum(2 if "op" in nodes[i] else 1 for i in members)
-        outer = [cid for s, cid in cluster_ids.items() if _parent_scope(s, clusters) is None]
+        # Fold each cluster of at most start_collapsed nodes whose enclosing clusters are larger:
+        # the layers of a network, the time steps inside a recurrent module.
+        fold: list[str] = []
+        stack = [s for s in clusters if _parent_scope(s, clusters) is None]
+        while stack:
+            s = stack.pop()
+            inner = [t for t in clusters if _parent_scope(t, clusters) == s]
+            if len(info[cluster_ids[s]]["nodes"]) > self.start_collapsed and inner:
+                stack += inner
+            else:
+                fold.append(s)
+        outer = [cluster_ids[s] for s in sorted(fold)]
         return {
             "scope": scope,
             "dot": "\n".join(lines) + "\n",
