@@ -8,10 +8,11 @@ current iteration (keeping the parameters), and a second Ctrl-C stops at once (s
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -69,3 +70,21 @@ def save_pictures(
         written.append(plot_decision_boundary(model, X, Y, out / "decision_boundary.png", title=boundary_title))
     written.append(tg.draw_cost(model, X, Y, grad_heat=True).save(out / "graph.svg"))
     print(f"wrote {', '.join(p.name for p in written)} to {out}")
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, desc: str) -> Iterator[Any]:
+    """A tqdm bar when stderr is a terminal and tqdm is installed, else None."""
+    bar = None
+    if sys.stderr.isatty():
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            pass
+        else:
+            bar = tqdm(total=total, desc=desc, unit="it", dynamic_ncols=True)
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()

@@ -37,3 +37,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "f
 CAT_DIR = catvnoncat_dir()
 HAVE_CAT_DATA = CAT_DIR is not None and (CAT_DIR / "train_catvnoncat.h5").is_file()
 needs_cat_data = pytest.mark.skipif(not HAVE_CAT_DATA and not IN_CI, reason="the cat data is not on this machine")
+
+# Lines a test module wants printed at the end of the run (the differential test's program count).
+SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in SUMMARY:
+        terminalreporter.write_line(line)

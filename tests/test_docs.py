@@ -194,9 +194,9 @@ def _lines(text: str) -> list[str]:
 # --------------------------------------------------------------------------- docstring examples
 def _modules() -> list[str]:
     names = ["tinygrad_ng"]
-    for info in pkgutil.iter_modules(tinygrad_ng.__path__):
-        if not info.name.startswith("_"):
-            names.append(f"tinygrad_ng.{info.name}")
+    for info in pkgutil.walk_packages(tinygrad_ng.__path__, "tinygrad_ng."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
     return sorted(names)
 
 

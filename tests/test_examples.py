@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CAT_DIR, ROOT, needs_cat_data
+from conftest import CAT_DIR, IN_CI, ROOT, needs_cat_data
+
+from tinygrad_ng.data import course_data_dir
 
 
 def _process(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -85,3 +87,70 @@ def test_examples_report_ordinary_mistakes_as_the_command_does(
     assert result.stderr.startswith(f"{script}: error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _differences(out: str) -> list[float]:
+    return [float(line.split("=")[-1].rstrip(")")) for line in out.splitlines() if "max |difference|" in line]
+
+
+def test_conv_step_by_step_prints_the_course_values(tmp_path: Path) -> None:
+    out = _run("conv_step_by_step.py", cwd=tmp_path)
+    assert "0.55112764745667" in out  # conv_forward's mean(Z)
+    assert "dA_mean = 1.45243777753880" in out and "db_mean = 7.83923256461683" in out
+    assert "5.05844394 -1.68282702" in out  # pool_backward, max
+    diffs = _differences(out)
+    assert len(diffs) == 10 and max(diffs) < 1e-13
+
+
+def test_rnn_step_by_step_agrees_with_the_course(tmp_path: Path) -> None:
+    out = _run("rnn_step_by_step.py", cwd=tmp_path)
+    assert "0.59584544  0.18141802  0.61311866" in out  # rnn_cell_forward's a_next[4]
+    diffs = _differences(out)
+    assert len(diffs) == 8 and max(diffs) < 1e-13
+
+
+needs_course_data = pytest.mark.skipif(
+    not IN_CI and (course_data_dir("regularization") is None or course_data_dir("dinos") is None),
+    reason="the course's regularization and dinos data are not on this machine",
+)
+
+
+@needs_course_data
+def test_regularization_example_starts_from_the_course_costs(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    out = _run("regularization.py", "--iterations", "1", cwd=tmp_path)
+    for cost in ("0.6557412523481002", "0.6974484493131264", "0.654391240514982"):  # none, L2, dropout
+        assert f"Cost after iteration 0: {cost}" in out
+
+
+def test_gradient_checking_finds_the_course_bugs(tmp_path: Path) -> None:
+    out = _run("gradient_checking.py", cwd=tmp_path)
+    diffs = [
+        float(line.split("difference = ")[1].split("\x1b")[0]) for line in out.splitlines() if "difference = " in line
+    ]
+    one_d, buggy, fixed = diffs
+    assert one_d < 1e-9
+    assert buggy == pytest.approx(0.2850931567761624, rel=1e-10)
+    assert fixed < 2e-7 and fixed == pytest.approx(1.1890913024779e-07, rel=1e-5)
+
+
+def test_optimization_example_prints_the_course_costs(tmp_path: Path) -> None:
+    out = _run("optimization.py", "--epochs", "1", cwd=tmp_path)
+    for cost in ("0.702405", "0.702413", "0.702166"):  # gd, momentum, Adam: the course's printouts
+        assert f"Cost after epoch 0: {cost}" in out
+
+
+@needs_course_data
+def test_dinosaurs_example_samples_the_course_names(tmp_path: Path) -> None:
+    out = _run("dinosaurs.py", "--iterations", "1", "--out", "pics", cwd=tmp_path)
+    assert "Iteration: 0, Loss: 23.087336" in out
+    assert "Nkzxwtdmfqoeyhsqwasjkjvu\nKneb\nKzxwtdmfqoeyhsqwasjkjvu\nNeb\n" in out  # the course's first samples
+    assert (tmp_path / "pics" / "learning_curve.png").is_file()
+
+
+@needs_cat_data
+def test_cat_convnet_trains(tmp_path: Path) -> None:
+    out = _run("cat_convnet.py", "--data", str(CAT_DIR), "--epochs", "2", "--out", "pics", cwd=tmp_path)
+    costs = [float(line.split(": ")[1]) for line in out.splitlines() if line.startswith("Cost after epoch")]
+    assert len(costs) == 2 and costs[1] < costs[0]
+    assert "test accuracy" in out and (tmp_path / "pics" / "learning_curve.png").is_file()

@@ -13,10 +13,10 @@ import numpy as np
 from . import graph
 from ._mode import detect_anomaly, enable_grad
 from .errors import DTypeError, GraphError, ShapeError
-from .graph import sum_to, topological_order
+from .graph import sum_to, topological_order, trace_backward
 from .tensor import ArrayLike, Tensor, as_grad, check_output
 
-__all__ = ["backward", "grad", "detect_anomaly", "sum_to", "topological_order"]
+__all__ = ["backward", "grad", "detect_anomaly", "sum_to", "topological_order", "trace_backward"]
 
 
 def backward(t: Tensor, grad: ArrayLike = None, *, retain_graph: bool = False, create_graph: bool = False) -> None:

@@ -6,7 +6,7 @@ computation graph with its gradients, and a gradient-check report to one output 
 
     tinygrad-ng demo [--out DIR] [--data DIR] [--iterations N]
     tinygrad-ng train --model {logreg,shallow,two-layer,deep} [--data DIR] [--out DIR]
-    tinygrad-ng graph --model MODEL [--out DIR] [--format svg|png|pdf|dot] [--rules]
+    tinygrad-ng graph --model MODEL [--out DIR] [--format svg|png|pdf|dot|html] [--rules]
     tinygrad-ng gradcheck --model MODEL [--out DIR]
 
 Every command writes into one output folder (``tinygrad-ng-demo``, else ``tinygrad-ng-MODEL``;
@@ -47,7 +47,7 @@ from .train import History, accuracy, draw_cost, fit, plot_costs, plot_decision_
 __all__ = ["main", "Recipe", "RECIPES", "CommandParser", "positive_int", "out_folder", "run_command"]
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
-GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
+GRAPH_FORMATS = ("svg", "png", "pdf", "dot", "html")
 # What each command may write into its folder. A file of this list that the run did not write is
 # removed when the run's files are moved into place, so the folder never mixes two runs.
 DEMO_FILES = (
@@ -226,12 +226,20 @@ class _Run:
 
 
 def _train(
-    recipe: Recipe, X: np.ndarray, Y: np.ndarray, iterations: int | None, lr: float | None, progress: bool | None
+    recipe: Recipe,
+    X: np.ndarray,
+    Y: np.ndarray,
+    iterations: int | None,
+    lr: float | None,
+    progress: bool | None,
+    compile: bool = True,
 ) -> _Run:
     model = recipe.build()
     n, rate = iterations or recipe.iterations, lr or recipe.lr
     print(f"training the {recipe.title} {list(recipe.n_units)} for {n} iterations at learning rate {rate}")
-    history = fit(model, X, Y, lr=rate, iterations=n, print_every=recipe.report_every, progress=progress)
+    history = fit(
+        model, X, Y, lr=rate, iterations=n, print_every=recipe.report_every, progress=progress, compile=compile
+    )
     return _Run(model, history, n, rate)
 
 
@@ -296,7 +304,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with _Outputs(args.out, DEMO_FILES) as out:
         print(f"tinygrad-ng demo: writing to {args.out.resolve()}")
         X, Y = load_planar()
-        run = _train(recipe, X, Y, args.iterations, None, args.progress)
+        run = _train(recipe, X, Y, args.iterations, None, args.progress, not args.eager)
         lines = [f"planar model {list(recipe.n_units)}: {run.status()}", _accuracy_line(recipe, run, X, Y, None)]
         print(lines[-1])
         plot_costs(run.history, out("learning_curve.png"), title=_curve_title(recipe, run.lr))
@@ -312,7 +320,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             lines.append("four-layer cat model: not trained, the demo was interrupted")
         elif cats is not None:
             train_x, train_y, test_x, test_y = cats
-            cat_run = _train(deep, train_x, train_y, args.iterations, None, args.progress)
+            cat_run = _train(deep, train_x, train_y, args.iterations, None, args.progress, not args.eager)
             interrupted = cat_run.history.interrupted
             lines.append(f"four-layer cat model {list(deep.n_units)}: {cat_run.status()}")
             lines.append(_accuracy_line(deep, cat_run, train_x, train_y, (test_x, test_y)))
@@ -332,7 +340,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     recipe = RECIPES[args.model]
     X, Y, test = _dataset(recipe, args.data)
     with _Outputs(args.out or Path(f"tinygrad-ng-{args.model}"), TRAIN_FILES) as out:
-        run = _train(recipe, X, Y, args.iterations, args.lr, args.progress)
+        run = _train(recipe, X, Y, args.iterations, args.lr, args.progress, not args.eager)
         lines = [f"{recipe.title} {list(recipe.n_units)}: {run.status()}", _accuracy_line(recipe, run, X, Y, test)]
         print(lines[-1])
         plot_costs(run.history, out("learning_curve.png"), title=_curve_title(recipe, run.lr))
@@ -511,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, help="the cat data directory; also trains the four-layer cat model")
     p.add_argument("--iterations", type=positive_int, help="iterations per model (default: the course's)")
     progress_flag(p)
+    p.add_argument("--eager", action="store_true", help="train eagerly, without compiling the training step")
     p.set_defaults(run=cmd_demo)
 
     p = sub.add_parser(
@@ -528,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iterations", type=positive_int, help="gradient-descent iterations (default: the course's)")
     p.add_argument("--lr", type=_positive_float, help="learning rate (default: the course's)")
     progress_flag(p)
+    p.add_argument("--eager", action="store_true", help="train eagerly, without compiling the training step")
     p.set_defaults(run=cmd_train)
 
     for name, run, what, default_out in (
@@ -543,7 +553,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=run)
     graph = sub.choices["graph"]
     graph.add_argument(
-        "--format", choices=GRAPH_FORMATS, default="svg", help="picture format, written as graph.FORMAT (default: svg)"
+        "--format",
+        choices=GRAPH_FORMATS,
+        default="svg",
+        help="written as graph.FORMAT (default: svg); html is the interactive explorer with the backward stepper",
     )
     graph.add_argument("--rules", action="store_true", help="write each op's derivative rule")
     check = sub.choices["gradcheck"]

@@ -27,6 +27,12 @@ __all__ = [
     "CatData",
     "DatasetNotFoundError",
     "minibatches",
+    "course_data_dir",
+    "load_regularization",
+    "load_dinos",
+    "make_moons",
+    "make_circles",
+    "DATA_ENV",
     "CATVNONCAT_ENV",
     "CATVNONCAT_SHA256",
 ]
@@ -38,6 +44,9 @@ CATVNONCAT_ENV = "TINYGRAD_NG_CATVNONCAT"
 # ``../shared/data/catvnoncat`` relative to the repository root.
 _REPOSITORY = Path(__file__).resolve().parent.parent
 _REPOSITORY_CATVNONCAT = _REPOSITORY.parent / "shared" / "data" / "catvnoncat"
+
+DATA_ENV = "TINYGRAD_NG_DATA"
+"""The environment variable naming the folder that holds the course's data sets (one sub-folder each)."""
 
 # Known checksums of the course's files (the copies in the course's week 2 and week 4 folders are identical).
 CATVNONCAT_SHA256 = {
@@ -241,3 +250,124 @@ def minibatches(
         X, Y = X[:, order], Y[:, order]
     for start in range(0, m, batch_size):
         yield X[:, start : start + batch_size], Y[:, start : start + batch_size]
+
+
+# --------------------------------------------------------------------------- the later courses' data
+def course_data_dir(name: str, path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The folder of the course data set ``name`` (``"dinos"``, ``"regularization"``...), or None.
+
+    The first that applies: ``path`` when given; ``$TINYGRAD_NG_DATA/name`` when that variable is
+    set; ``../shared/data/name`` beside a source checkout, when it exists. (The cat data keeps its
+    own variable, see :func:`catvnoncat_dir`.)
+
+    >>> course_data_dir("dinos", "my/dinos") == Path("my/dinos")
+    True
+    """
+    if path is not None:
+        return Path(path)
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]) / name
+    folder = _REPOSITORY.parent / "shared" / "data" / name
+    if (_REPOSITORY / "pyproject.toml").is_file() and folder.is_dir():
+        return folder
+    return None
+
+
+def _course_file(name: str, filename: str, path: str | os.PathLike[str] | None, caller: str) -> Path:
+    folder = course_data_dir(name, path)
+    if folder is None or not (folder / filename).is_file():
+        where = "no folder was found" if folder is None else f"{folder} has no {filename}"
+        raise DatasetNotFoundError(
+            f"{caller}: {where}; pass the folder holding {filename}, or set {DATA_ENV} to a folder with a "
+            f"{name}/ sub-folder (../shared/data beside the repository is used when present)"
+        )
+    return folder / filename
+
+
+def load_regularization(
+    path: str | os.PathLike[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The Regularization assignment's data: ``train_X (2, 211), train_Y (1, 211), test_X (2, 200), test_Y (1, 200)``.
+
+    Read from ``data.mat`` (MATLAB v5) with SciPy, an optional dependency; the uint8 labels are
+    cast to float64 so ``1 - Y`` cannot wrap around. ``path`` is the folder holding ``data.mat``
+    (see :func:`course_data_dir`).
+
+    >>> train_X, train_Y, test_X, test_Y = load_regularization()  # doctest: +SKIP
+    >>> train_X.shape, test_Y.shape  # doctest: +SKIP
+    ((2, 211), (1, 200))
+    """
+    file = _course_file("regularization", "data.mat", path, "load_regularization")
+    try:
+        from scipy.io import loadmat
+    except ImportError:
+        raise ImportError("load_regularization needs SciPy to read data.mat: pip install scipy") from None
+    data = loadmat(file)
+    return (
+        data["X"].T.astype(np.float64),
+        data["y"].T.astype(np.float64),
+        data["Xval"].T.astype(np.float64),
+        data["yval"].T.astype(np.float64),
+    )
+
+
+def load_dinos(path: str | os.PathLike[str] | None = None) -> str:
+    """The character-level model's text: ``dinos.txt`` lower-cased, one name per line (1 536 names).
+
+    ``path`` is the folder holding ``dinos.txt`` (see :func:`course_data_dir`).
+
+    >>> text = load_dinos()  # doctest: +SKIP
+    >>> len(text.split("\\n")), sorted(set(text))[:2]  # doctest: +SKIP
+    (1536, ['\\n', 'a'])
+    """
+    return _course_file("dinos", "dinos.txt", path, "load_dinos").read_text(encoding="ascii").lower()
+
+
+def _two_classes(points: np.ndarray, n_out: int, n_in: int, noise: float, rng: Any) -> tuple[np.ndarray, np.ndarray]:
+    labels = np.hstack([np.zeros(n_out, np.intp), np.ones(n_in, np.intp)])
+    order = np.arange(n_out + n_in)
+    rng.shuffle(order)
+    points, labels = points[order], labels[order]
+    points = points + rng.normal(scale=noise, size=points.shape)
+    return points.T, labels.reshape(1, -1).astype(np.float64)
+
+
+def make_moons(n: int = 300, noise: float = 0.2, rng: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles, drawn as scikit-learn's ``make_moons`` draws them: ``X (2, n)``, ``Y (1, n)``.
+
+    The course's Optimization data is ``np.random.seed(3)`` then ``make_moons(300, noise=0.2)``.
+    ``rng`` is a ``RandomState`` (or None for NumPy's global generator, as the course).
+
+    >>> X, Y = make_moons(rng=np.random.RandomState(3))
+    >>> X.shape, Y.shape, int(Y.sum())
+    ((2, 300), (1, 300), 150)
+    """
+    rng = np.random if rng is None else rng
+    n_out = n // 2
+    n_in = n - n_out
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    outer = np.vstack([np.cos(t_out), np.sin(t_out)]).T
+    inner = np.vstack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5]).T
+    return _two_classes(np.vstack([outer, inner]), n_out, n_in, noise, rng)
+
+
+def make_circles(
+    n: int = 300, noise: float = 0.05, factor: float = 0.8, rng: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two concentric circles, drawn as scikit-learn's ``make_circles`` draws them: ``X (2, n)``, ``Y (1, n)``.
+
+    The course's Initialization data: ``np.random.seed(1)`` then 300 points (train), and
+    ``np.random.seed(2)`` then 100 points (test), with ``noise=0.05``.
+
+    >>> X, Y = make_circles(100, rng=np.random.RandomState(2))
+    >>> X.shape, int(Y.sum())
+    ((2, 100), 50)
+    """
+    rng = np.random if rng is None else rng
+    n_out = n // 2
+    n_in = n - n_out
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    outer = np.vstack([np.cos(t_out), np.sin(t_out)]).T
+    inner = np.vstack([np.cos(t_in) * factor, np.sin(t_in) * factor]).T
+    return _two_classes(np.vstack([outer, inner]), n_out, n_in, noise, rng)

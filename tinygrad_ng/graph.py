@@ -22,11 +22,13 @@ Tensors are handled by what they hold (``_node``, ``_data``, ``grad``, ``require
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import itertools
+import threading
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     from .ops import Op
     from .tensor import Tensor
 
-__all__ = ["Node", "sum_to", "topological_order", "run"]
+__all__ = ["Node", "sum_to", "topological_order", "run", "trace_backward"]
 
 _runs = itertools.count(1)
 
@@ -247,6 +249,40 @@ def _gc_paused(fn: Callable[..., None]) -> Callable[..., None]:
     return paused
 
 
+class _Tracer(threading.local):
+    """The per-thread observer of the backward walk (see :func:`trace_backward`); None when unused."""
+
+    hook: Callable[[Tensor, Any, int, Any], None] | None = None
+
+
+_tracer = _Tracer()
+
+
+@contextlib.contextmanager
+def trace_backward(hook: Callable[[Tensor, Any, int, Any], None]) -> Iterator[None]:
+    """Context manager: call ``hook(out, g, i, gp)`` for every gradient the backward walk sends.
+
+    ``out`` is the tensor whose op's VJP runs, ``g`` the gradient it received (the sum of all
+    its consumers' contributions), ``i`` the input's position and ``gp`` the gradient sent to
+    ``out.parents[i]``, already summed to that input's shape. Calls come in the walk's order, so
+    a fan-out shows one call per use. Outside this block the walk pays one ``None`` check per node.
+
+    >>> import tinygrad_ng as tg
+    >>> a = tg.Tensor([1.0, 2.0], requires_grad=True, name="a")
+    >>> seen = []
+    >>> with trace_backward(lambda out, g, i, gp: seen.append((out.op, i, gp.tolist()))):
+    ...     (a + a).sum().backward()
+    >>> seen
+    [('sum', 0, [1.0, 1.0]), ('add', 0, [1.0, 1.0]), ('add', 1, [1.0, 1.0])]
+    """
+    saved = _tracer.hook
+    _tracer.hook = hook
+    try:
+        yield
+    finally:
+        _tracer.hook = saved
+
+
 @_gc_paused
 def run(
     roots: Sequence[Tensor],
@@ -274,6 +310,7 @@ def run(
     for r, g in zip(roots, root_grads):
         _deliver(r, g, pending, capture, create_graph, run_id, False)
     anomaly = mode.anomaly
+    hook = _tracer.hook
     for node in reversed(topological_order([r._node for r in roots if r._node is not None])):
         entry = pending.pop(id(node), None)
         if entry is None:
@@ -301,6 +338,8 @@ def run(
                 gp = gp.astype(p.dtype)
             if anomaly:
                 _check_finite(node, saved, i, gp, g)
+            if hook is not None:
+                hook(t, g, i, gp)
             _deliver(p, gp, pending, capture, create_graph, run_id, gp is not g)
         if not retain_graph:
             node.saved = None

@@ -31,6 +31,16 @@ from ._random import Seed, generator
 from .errors import ArgumentError, SerializationError, ShapeError
 from .tensor import ArrayLike, Tensor, constant, name_scope
 
+# Layers defined in modules above this one (they subclass Module), importable from here too.
+_LATER_LAYERS = {
+    **dict.fromkeys(
+        ["Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Flatten", "Dropout", "BatchNorm1d",
+         "BatchNorm2d", "LayerNorm", "Embedding", "l2_penalty"],
+        "layers",
+    ),
+    **dict.fromkeys(["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"], "recurrent"),
+}  # fmt: skip
+
 __all__ = [
     "Module",
     "Linear",
@@ -44,6 +54,7 @@ __all__ = [
     "init_weight",
     "INITS",
     "ACTIVATIONS",
+    *_LATER_LAYERS,
 ]
 
 
@@ -127,6 +138,7 @@ class Module:
     """
 
     _scope: str | None = None
+    training: bool = True  # switched by train() / eval(); read by Dropout and batch norm
 
     def forward(self, x: Tensor) -> Tensor:
         """The module's computation; subclasses define it (call the module, not this, to get its name scope)."""
@@ -188,6 +200,31 @@ class Module:
         """Clear every parameter's ``.grad``."""
         for p in self.parameters():
             p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and all its sub-modules in training mode (``mode=False``: evaluation mode).
+
+        Dropout drops units and batch norm uses (and updates) batch statistics only in training
+        mode. Returns the module.
+
+        >>> model = Sequential(Linear(2, 2, seed=0), ReLU())
+        >>> model.eval().training, model[0].training, model.train().training
+        (False, False, True)
+        """
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            object.__setattr__(module, "training", bool(mode))
+            stack.extend(child for _, child in module.named_children())
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode for this module and its sub-modules: ``train(False)``.
+
+        >>> Linear(2, 1, seed=0).eval().training
+        False
+        """
+        return self.train(False)
 
     def num_parameters(self) -> int:
         """The total number of parameter entries."""
@@ -436,8 +473,8 @@ class MLP(Module):
     Parameters are named as in the course's ``parameters`` dict: ``W1, b1, ..., WL, bL``, with
     ``Wl (n_l, n_{l-1})`` and ``bl (n_l, 1)``, drawn in the order W1, W2, ... WL from one generator,
     so ``MLP([12288, 7, 1], init="course-small", seed=1)`` equals the course's
-    ``np.random.seed(1)`` initialisation exactly. Layer ``l`` runs in ``name_scope("layer<l>")``
-    and names its tensors as the course does, ``Zl`` and ``Al``, so graph drawings show them.
+    ``np.random.seed(1)`` initialisation exactly. Layer ``l`` runs in ``name_scope("layer<l>")``,
+    and its outputs are named ``Z<l>`` and ``A<l>`` as in the course.
 
     Args:
         n_units: layer sizes, input first; ``[n_x, 1]`` is logistic regression.
@@ -495,14 +532,21 @@ class MLP(Module):
             g = self._output if layer == L else self._hidden
             with name_scope(f"layer{layer}"):
                 z = getattr(self, f"W{layer}") @ a + getattr(self, f"b{layer}")
-                z.name = f"Z{layer}"  # the course's names, shown by graph drawings
+                z.name = f"Z{layer}"  # the course's names, shown in graphs (dZ1 = ... in the explorer)
+                a = z if g is None else g(z)
                 if g is not None:
-                    a = g(z)
                     a.name = f"A{layer}"
-                else:
-                    a = z
         return a
 
     def extra_repr(self) -> str:
         """The arguments shown inside the repr."""
         return f"n_units={self.n_units}, hidden={self.hidden!r}, output={self.output!r}"
+
+
+def __getattr__(name: str) -> Any:
+    """``nn.Conv2d``, ``nn.LSTM``...: the layers of :mod:`tinygrad_ng.layers` and :mod:`tinygrad_ng.recurrent`."""
+    if name in _LATER_LAYERS:
+        import importlib
+
+        return getattr(importlib.import_module(f"tinygrad_ng.{_LATER_LAYERS[name]}"), name)
+    raise AttributeError(f"module 'tinygrad_ng.nn' has no attribute {name!r}")

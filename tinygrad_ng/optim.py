@@ -22,7 +22,7 @@ import numpy as np
 from .errors import ArgumentError, DTypeError
 from .tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "clip_grad_norm_", "clip_grad_value_"]
 
 
 class Optimizer:
@@ -31,6 +31,11 @@ class Optimizer:
     A subclass defines :meth:`update`, the amount to subtract from one parameter given its
     gradient ``g`` (an array of the parameter's shape) and that parameter's ``state`` dict;
     :meth:`step` applies it to every parameter that has a gradient. ``t`` counts the steps.
+
+    ``weight_decay = λ`` adds ``λ W`` to every parameter's gradient before the update: L2
+    regularisation of every parameter passed (PyTorch's convention). The course's L2 term
+    ``(λ/2m) Σ‖W‖²`` regularises the weights only, with gradient ``(λ/m) W``: pass only the weights
+    with ``weight_decay = λ/m``, or add :func:`tinygrad_ng.layers.l2_penalty` to the cost.
 
     >>> import numpy as np
     >>> from tinygrad_ng import Tensor
@@ -44,7 +49,7 @@ class Optimizer:
     (array([[ 2.5, -1.5]]), 1)
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
+    def __init__(self, params: Iterable[Tensor], lr: float, *, weight_decay: float = 0.0) -> None:
         self.params = list(params)
         name = type(self).__name__
         if not self.params:
@@ -56,6 +61,9 @@ class Optimizer:
         if not (lr > 0 and np.isfinite(lr)):
             raise ArgumentError(f"{name}: learning rate must be a positive number, got {lr!r}")
         self.lr = float(lr)
+        if not (weight_decay >= 0 and np.isfinite(weight_decay)):
+            raise ArgumentError(f"{name}: weight_decay must be a number >= 0, got {weight_decay!r}")
+        self.weight_decay = float(weight_decay)
         self.t = 0  # steps taken
         self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
 
@@ -69,7 +77,8 @@ class Optimizer:
         self.t += 1
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
-                p.data = p.data - self.update(p.grad, state)
+                g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+                p.data = p.data - self.update(g, state)
 
     def update(self, g: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
         """The amount to subtract from a parameter with gradient ``g`` (``state`` persists per parameter)."""
@@ -94,8 +103,10 @@ class SGD(Optimizer):
     array([[ 0.98, -1.96]])
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.0075, momentum: float = 0.0) -> None:
-        super().__init__(params, lr)
+    def __init__(
+        self, params: Iterable[Tensor], lr: float = 0.0075, momentum: float = 0.0, *, weight_decay: float = 0.0
+    ) -> None:
+        super().__init__(params, lr, weight_decay=weight_decay)
         if not 0 <= momentum < 1:
             raise ArgumentError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
@@ -119,8 +130,16 @@ class RMSprop(Optimizer):
     array([[ 0.9684, -1.9684]])
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, beta: float = 0.9, eps: float = 1e-8) -> None:
-        super().__init__(params, lr)
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float = 0.001,
+        beta: float = 0.9,
+        eps: float = 1e-8,
+        *,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr, weight_decay=weight_decay)
         if not 0 <= beta < 1:
             raise ArgumentError(f"RMSprop: beta must be in [0, 1), got {beta!r}")
         self.beta, self.eps = float(beta), float(eps)
@@ -150,8 +169,10 @@ class Adam(Optimizer):
         lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        *,
+        weight_decay: float = 0.0,
     ) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay=weight_decay)
         b1, b2 = betas
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
             raise ArgumentError(f"Adam: betas must be in [0, 1), got {betas!r}")
@@ -164,3 +185,47 @@ class Adam(Optimizer):
         v_hat = v / (1 - b1**self.t)
         s_hat = s / (1 - b2**self.t)
         return self.lr * v_hat / (np.sqrt(s_hat) + self.eps)
+
+
+def _with_grads(params: Iterable[Tensor]) -> list[Tensor]:
+    return [p for p in params if isinstance(p, Tensor) and p.grad is not None]
+
+
+def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
+    """Scale every gradient by ``max_norm / total_norm`` when the total L2 norm exceeds ``max_norm``.
+
+    The total norm is taken over all the gradients together, as if concatenated into one vector;
+    the gradients are replaced (not edited in place). Returns the norm before clipping.
+
+    >>> from tinygrad_ng import Tensor
+    >>> w = Tensor([3.0, 4.0], requires_grad=True)
+    >>> (w * w).sum().backward()                           # dw = [6, 8], norm 10
+    >>> clip_grad_norm_([w], 5.0), w.grad
+    (10.0, array([3., 4.]))
+    """
+    if not (max_norm > 0 and np.isfinite(max_norm)):
+        raise ArgumentError(f"clip_grad_norm_: max_norm must be a positive number, got {max_norm!r}")
+    grads = _with_grads(params)
+    total = float(np.sqrt(sum(float(np.sum(p.grad * p.grad)) for p in grads)))  # type: ignore[operator]
+    if total > max_norm:
+        scale = max_norm / total
+        for p in grads:
+            p.grad = p.grad * scale  # type: ignore[operator]
+    return total
+
+
+def clip_grad_value_(params: Iterable[Tensor], clip_value: float) -> None:
+    """Clip every gradient entry to ``[-clip_value, clip_value]``: the course's elementwise ``clip``.
+
+    The character-level language model clips ``dWax, dWaa, dWya, db, dby`` at 5 before each update.
+
+    >>> from tinygrad_ng import Tensor
+    >>> w = Tensor([-4.0, 1.0], requires_grad=True)
+    >>> (w * w).sum().backward()                           # dw = [-8, 2]
+    >>> clip_grad_value_([w], 5.0); w.grad
+    array([-5.,  2.])
+    """
+    if not (clip_value > 0 and np.isfinite(clip_value)):
+        raise ArgumentError(f"clip_grad_value_: clip_value must be a positive number, got {clip_value!r}")
+    for p in _with_grads(params):
+        p.grad = np.clip(p.grad, -clip_value, clip_value)

@@ -114,7 +114,7 @@ class GraphDrawing:
         n_ops: the op nodes drawn.
         n_hidden: the nodes beyond ``max_nodes``, folded into the "... N more nodes" box.
 
-    It displays inline in Jupyter (``_repr_svg_``).
+    It displays inline in Jupyter as the interactive explorer (``_repr_html_``; ``_repr_svg_`` is the picture).
 
     >>> import tinygrad_ng as tg
     >>> a = tg.Tensor([1.0, -2.0], requires_grad=True, name="a")
@@ -130,6 +130,7 @@ class GraphDrawing:
         self.n_tensors = n_tensors
         self.n_ops = n_ops
         self.n_hidden = n_hidden
+        self._roots: list[Tensor] = []  # what draw_graph drew, for the .html explorer
 
     def __repr__(self) -> str:
         more = f", {self.n_hidden} more not drawn" if self.n_hidden else ""
@@ -169,7 +170,9 @@ class GraphDrawing:
             raise GraphError(f"GraphDrawing.render: dot failed on this graph: {stderr}") from None
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the picture to ``path``, the format chosen by the suffix: .svg, .png, .pdf, .dot or .gv.
+        """Write the picture to ``path``, the format chosen by the suffix: .svg, .png, .pdf, .dot, .gv or .html.
+
+        ``.html`` writes the interactive explorer of the same graph (see :func:`tinygrad_ng.explore`).
 
         The file is written atomically (a temporary file in the same folder, then renamed), so
         an existing file is never left half-written. Returns the path.
@@ -180,6 +183,10 @@ class GraphDrawing:
         PosixPath('graph.svg')
         """
         path = Path(path)
+        if path.suffix.lower() == ".html" and self._roots:
+            from .explorer import explore
+
+            return explore(self._roots).save(path)
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise ArgumentError(
@@ -193,6 +200,13 @@ class GraphDrawing:
 
     def _repr_svg_(self) -> str:
         return self.render("svg").decode()
+
+    def _repr_html_(self) -> str | None:
+        if not self._roots:
+            return None
+        from .explorer import explore
+
+        return explore(self._roots)._repr_html_()
 
 
 # --------------------------------------------------------------------------- draw_graph
@@ -249,7 +263,13 @@ def draw_graph(
     <GraphDrawing: 14 tensors, 8 ops>
     >>> g.source.startswith("digraph")
     True
+
+    A compiled step (:func:`tinygrad_ng.compile`) is drawn as its program: values and NumPy calls
+    (the other options do not apply to it).
     """
+    draw_program = getattr(root_or_roots, "draw_program", None)
+    if callable(draw_program):
+        return draw_program()
     roots = _check_roots(root_or_roots)
     fields = _check_show(show)
     if rankdir not in ("LR", "TB", "RL", "BT"):
@@ -269,7 +289,9 @@ def draw_graph(
     builder = _Builder(order, root_ids, fields, rules, stats, heat, cut, n_hidden)
     builder.place(clusters, collapse)
     source = builder.dot(rankdir, legend)
-    return GraphDrawing(source, builder.n_tensors, builder.n_ops, n_hidden)
+    drawing = GraphDrawing(source, builder.n_tensors, builder.n_ops, n_hidden)
+    drawing._roots = roots
+    return drawing
 
 
 def _entry(t: Tensor) -> Entry:

@@ -1,4 +1,4 @@
-"""The course's hand-derived forward and backward propagation, in plain NumPy.
+"""Course 1, *Neural Networks and Deep Learning*: the hand-derived passes, in plain NumPy.
 
 These are the formulas of *Neural Networks and Deep Learning* (course 1 of the Deep Learning
 Specialization), written as the course writes them, so that tinygrad_ng's automatic gradients can
