@@ -373,7 +373,7 @@ def test_the_built_site_leaves_out_the_docs_scripts() -> None:
     config = load_config(str(ROOT / "mkdocs.yml"))
     files = {f.src_uri: f for f in get_files(config)}
     scripts = [name for name in files if name.endswith(".py")]
-    assert sorted(scripts) == ["griffe_doctest.py", "make_course_graphs.py"]
+    assert {"griffe_doctest.py", "make_course_graphs.py"} <= set(scripts)
     assert all(files[name].inclusion.is_excluded() for name in scripts)
     assert (
         not files["index.md"].inclusion.is_excluded()
