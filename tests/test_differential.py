@@ -520,6 +520,7 @@ def _report_count() -> Any:
 def test_random_programs_agree_with_pytorch(dtype: type, data: st.DataObject) -> None:
     program = draw_program(data, np.dtype(dtype))
     note(f"program:\n{program.code()}")
+    note(f"replay it alone: check_program(Program({program.steps!r})), with array and float32 from numpy")
     if check_program(program):
         PROGRAMS_RUN[np.dtype(dtype).name] += 1
 

@@ -238,6 +238,75 @@ def binary_domain(x_range: tuple[float, float], y_range: tuple[float, float], *f
     return binary(x_range, y_range, y_nonzero="y_nonzero" in flags)
 
 
+def shape0(data: st.DataObject, min_dims: int = 0, max_dims: int = 3) -> tuple[int, ...]:
+    """A shape whose axes may have length 0 or 1 (NumPy's edge cases) as well as 2 or 3."""
+    return data.draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=0, max_side=3))
+
+
+def unary0(lo: float, hi: float) -> Draw:
+    """Like :func:`unary`, with size-0 axes too."""
+
+    def draw(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+        return [array(data, shape0(data), lo, hi)], {}
+
+    return draw
+
+
+def draw_steps(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """Values a fraction 0.1 to 0.4 above an integer: away from the jumps of floor, round, sign..."""
+    a = array(data, shape0(data), -3, 3)
+    return [np.asarray(np.floor(a) + 0.1 + 0.3 * (a - np.floor(a)))], {}
+
+
+def draw_mod(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    sx, sy = two_shapes(data)
+    x, y = array(data, sx, -3, 3), away_from_zero(data, sy, 0.5, 2)
+    q = x / y
+    assume(np.all(np.abs(q - np.round(q)) > 1e-3))  # away from the jumps at integer quotients
+    return [x, y], {}
+
+
+def draw_cumulative(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape0(data, min_dims=1)
+    x = array(data, s, -1.5, 1.5)
+    zeros = data.draw(hnp.arrays(np.bool_, s))  # zeros test cumprod's exact gradient
+    if data.draw(st.booleans()):
+        x = np.where(zeros, 0.0, x)
+    return [x], {"axis": data.draw(st.integers(0, len(s) - 1))}
+
+
+def draw_prod(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    s = shape0(data)
+    x = array(data, s, -1.5, 1.5)
+    if data.draw(st.booleans()):
+        x = np.where(data.draw(hnp.arrays(np.bool_, s)), 0.0, x)
+    return [x], {"axis": axis_arg(data, len(s)), "keepdims": data.draw(st.booleans())}
+
+
+EINSUM_SPECS = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ii->", [(3, 3)]),
+    ("ii->i", [(3, 3)]),
+    ("iij->j", [(2, 2, 3)]),
+    ("ij->", [(2, 3)]),
+    ("ij->ji", [(2, 3)]),
+    ("i,i->", [(4,), (4,)]),
+    ("i,j->ij", [(2,), (3,)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("ij,ij->ij", [(2, 3), (2, 3)]),
+    ("ii,i->i", [(3, 3), (3,)]),
+    ("ijk,jl->ilk", [(2, 3, 2), (3, 2)]),
+    ("i,i,i->", [(3,), (3,), (3,)]),
+    ("ij,k->", [(2, 2), (3,)]),
+    ("a,->a", [(0,), ()]),
+]
+
+
+def draw_einsum(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
+    spec, shapes = data.draw(st.sampled_from(EINSUM_SPECS))
+    return [array(data, sh, -2, 2) for sh in shapes], {"subscripts": spec}
+
+
 # A Domain's kind names one of these; its args are passed on (value ranges).
 STRATEGIES: dict[str, Callable[..., Draw]] = {
     "unary": unary,
@@ -260,6 +329,12 @@ STRATEGIES: dict[str, Callable[..., Draw]] = {
     "astype": lambda: draw_astype,
     "bce_logits": lambda: draw_bce_logits,
     "bce": lambda: draw_bce,
+    "unary0": unary0,
+    "steps": lambda: draw_steps,
+    "mod": lambda: draw_mod,
+    "cumulative": lambda: draw_cumulative,
+    "prod": lambda: draw_prod,
+    "einsum": lambda: draw_einsum,
     **{kind: (lambda draw=draw: draw) for kind, draw in CONV_DRAWS.items()},  # convolution and pooling
 }
 
@@ -311,6 +386,27 @@ def test_vjp_matches_finite_differences(name: str, data: st.DataObject) -> None:
         expected = numeric_gradient(f, x)
         assert t.grad is not None and t.grad.shape == x.shape and t.grad.dtype == x.dtype
         np.testing.assert_allclose(t.grad, expected, rtol=case.rtol, atol=case.atol, err_msg=f"{name} input {i}")
+    check_float32(name, arrays, attrs)
+
+
+def check_float32(name: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> None:
+    """float32 inputs give float32 values and gradients, equal to float64's within float32 precision."""
+    op = REGISTRY[name]
+    arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
+    results = {}
+    for dt in (np.float32, np.float64):
+        if name == "astype":
+            attrs = {"dtype": np.dtype(dt)}
+        inputs = [Tensor(a.astype(dt), requires_grad=True) for a in arrays]
+        out = apply(op, *inputs, **attrs)
+        (out * weights(np.random.default_rng(0), out.shape).astype(dt)).sum().backward()
+        results[dt] = (out.data, [t.grad for t in inputs])
+    (out32, grads32), (out64, grads64) = results[np.float32], results[np.float64]
+    assert out32.dtype == np.float32, f"{name}: float32 in, {out32.dtype} out"
+    np.testing.assert_allclose(out32, out64, rtol=2e-5, atol=2e-5, err_msg=name)
+    for i, (g32, g64) in enumerate(zip(grads32, grads64)):
+        assert g32 is not None and g32.dtype == np.float32, f"{name} input {i}: gradient dtype"
+        np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-4, err_msg=f"{name} input {i}")
 
 
 @pytest.mark.parametrize("name", sorted(n for n in CASES if REGISTRY[n].twice_differentiable))

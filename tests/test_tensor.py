@@ -106,8 +106,8 @@ def test_reflected_operators_with_scalars_and_arrays() -> None:
 
 
 def test_unsupported_numpy_function_is_a_clear_error() -> None:
-    with pytest.raises(DTypeError, match="sin"):
-        np.sin(Tensor([1.0]))
+    with pytest.raises(DTypeError, match="cbrt"):
+        np.cbrt(Tensor([1.0]))
 
 
 def test_comparisons_give_constant_boolean_tensors() -> None:
@@ -241,9 +241,9 @@ def test_numpy_functions_without_a_gradient_compute_on_the_values() -> None:
 @pytest.mark.parametrize(
     "call, fragments",
     [
-        (lambda x: np.median(x), ("np.median", "t.data")),
+        (lambda x: np.percentile(x, 50), ("np.percentile", "t.data")),
         (lambda x: np.linalg.norm(x), ("np.linalg.norm", "t.data")),
-        (lambda x: np.sin(x), ("sin",)),
+        (lambda x: np.cbrt(x), ("cbrt",)),
         (lambda x: np.add.reduce(x), ("add.reduce",)),
         (lambda x: np.add(x, 1.0, out=np.zeros((2, 3))), ("out=",)),
         (lambda x: np.sum(x, out=np.zeros(3)), ("np.sum", "out=")),

@@ -10,13 +10,15 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 (1, 2)
 """
 
-from . import conv, data, functional, nn, optim, train
+from . import _methods, constructors, conv, data, functional, losses, nn, ops_math, ops_reduce, ops_shape, optim, train
 from .autograd import detect_anomaly, grad
+from .compile import Compiled, compile
 from .custom import CustomOp, custom_op
 from .errors import (
     AllocationError,
     AnomalyError,
     ArgumentError,
+    CompileError,
     DTypeError,
     GradcheckError,
     GraphError,
@@ -56,6 +58,9 @@ __all__ = [
     "is_grad_enabled",
     "name_scope",
     "detect_anomaly",
+    "compile",
+    "Compiled",
+    "CompileError",
     "REGISTRY",
     "concatenate",
     "stack",
@@ -92,3 +97,12 @@ __all__ = [
     "data",
     "train",
 ]
+
+# The wider vocabulary, one module per family (each op defined once there), at the top level:
+# tg.sin, tg.einsum, tg.arange, tg.nll_loss... (tg.round, tg.any and tg.all included).
+for _module in (ops_math, ops_reduce, ops_shape, constructors, losses):
+    for _name in _module.__all__:
+        if _name not in globals():
+            globals()[_name] = getattr(_module, _name)
+            __all__.append(_name)
+del _module, _name, _methods

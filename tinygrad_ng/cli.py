@@ -96,12 +96,27 @@ def _sample(recipe: Recipe, data: Path | None, m: int) -> tuple[np.ndarray, np.n
 
 
 def _train(
-    recipe: Recipe, X: np.ndarray, Y: np.ndarray, iterations: int | None, lr: float | None, progress: bool | None
+    recipe: Recipe,
+    X: np.ndarray,
+    Y: np.ndarray,
+    iterations: int | None,
+    lr: float | None,
+    progress: bool | None,
+    compile: bool = True,
 ) -> tuple[nn.MLP, History]:
     model = recipe.build()
     n = iterations or recipe.iterations
     print(f"training the {recipe.title} {list(recipe.n_units)} for {n} iterations at learning rate {lr or recipe.lr}")
-    history = fit(model, X, Y, lr=lr or recipe.lr, iterations=n, print_every=recipe.report_every, progress=progress)
+    history = fit(
+        model,
+        X,
+        Y,
+        lr=lr or recipe.lr,
+        iterations=n,
+        print_every=recipe.report_every,
+        progress=progress,
+        compile=compile,
+    )
     return model, history
 
 
@@ -142,7 +157,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"tinygrad-ng demo: writing to {out.resolve()}")
     recipe = RECIPES["shallow"]
     X, Y = load_planar()
-    model, history = _train(recipe, X, Y, args.iterations, None, args.progress)
+    model, history = _train(recipe, X, Y, args.iterations, None, args.progress, not args.eager)
     train_acc = accuracy(model, X, Y)
     lines = [f"planar model {list(recipe.n_units)}: train accuracy {100 * train_acc:.2f} % (course: 90.75 %)"]
     print(lines[-1])
@@ -161,7 +176,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.data is not None:
         deep = RECIPES["deep"]
         train_x, train_y, test_x, test_y = _cat_data(args.data)
-        cat_model, cat_history = _train(deep, train_x, train_y, args.iterations, None, args.progress)
+        cat_model, cat_history = _train(deep, train_x, train_y, args.iterations, None, args.progress, not args.eager)
         tr, te = accuracy(cat_model, train_x, train_y), accuracy(cat_model, test_x, test_y)
         lines.append(
             f"four-layer cat model {list(deep.n_units)}: train accuracy {100 * tr:.2f} %, test accuracy "
@@ -188,7 +203,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         X, Y, test_x, test_y = _cat_data(args.data)
         test = (test_x, test_y)
     out = _out_dir(args.out or Path(f"tinygrad-ng-{args.model}"))
-    model, history = _train(recipe, X, Y, args.iterations, args.lr, args.progress)
+    model, history = _train(recipe, X, Y, args.iterations, args.lr, args.progress, not args.eager)
     print(f"train accuracy: {100 * accuracy(model, X, Y)} %")
     if test is not None:
         print(f"test accuracy: {100 * accuracy(model, *test)} %")
@@ -284,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
             default=None,
             help="no progress bar (it is shown only when stderr is a terminal anyway)",
         )
+        p.add_argument("--eager", action="store_true", help="train eagerly, without compiling the training step")
 
     p = sub.add_parser(
         "demo",

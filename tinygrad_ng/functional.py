@@ -1046,18 +1046,23 @@ def expand_dims(x: ArrayLike, axis: int) -> Tensor:
 
 
 @tensor_method
-def squeeze(x: ArrayLike, axis: Axis = None) -> Tensor:
+def squeeze(x: ArrayLike, axis: Axis = None, *, strict: bool = True) -> Tensor:
     """Remove axes of length 1: all of them, or those in ``axis`` (which must have length 1).
+
+    With ``strict=False`` a named axis whose length is not 1 is kept instead (PyTorch's
+    ``squeeze(dim)``, a no-op then).
 
     Shapes: ``x``'s shape without the removed 1s.
 
     >>> squeeze(Tensor.zeros(1, 3, 1)).shape
     (3,)
+    >>> squeeze(Tensor.zeros(2, 3), 0, strict=False).shape
+    (2, 3)
     """
     x = as_tensor(x)
     axes = _norm_axis(axis, x.ndim, "squeeze")
-    if axes is None:
-        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    if axes is None or not strict:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1 and (axes is None or i in axes))
     for a in axes:
         if x.shape[a] != 1:
             raise ShapeError(f"squeeze: axis {a} of shape {x.shape} has length {x.shape[a]}, not 1")
@@ -1235,7 +1240,7 @@ def astype(x: ArrayLike, dtype: Any) -> Tensor:
 # --------------------------------------------------------------------------- losses
 def _targets(targets: ArrayLike, like: Tensor, name: str) -> Tensor:
     t = targets if isinstance(targets, Tensor) else _operand(targets, like.dtype)
-    if t.dtype.kind in "biu":
+    if t.dtype.kind in "biu" or (t.dtype != like.dtype and not isinstance(targets, Tensor)):  # a constant: like's dtype
         t = constant(t._data.astype(like.dtype))
     if t.shape != like.shape:
         raise ShapeError(
@@ -1270,10 +1275,19 @@ BCE_WITH_LOGITS = defop(
 )
 
 
-def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, reduction: Reduction = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(
+    logits: ArrayLike,
+    targets: ArrayLike,
+    reduction: Reduction = "mean",
+    *,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+) -> Tensor:
     """Binary cross-entropy of ``sigmoid(logits)``, computed stably from the logits.
 
     Its gradient with respect to the logits is ``sigmoid(z) - y``: the course's ``dZ = A - Y``.
+    ``weight`` scales each element's loss and ``pos_weight`` the positive term, as PyTorch's
+    (computed stably too).
 
     Shapes: ``logits`` and ``targets`` are the same shape, e.g. ``(1, m)``; the result is a
     scalar for ``"mean"`` and ``"sum"``, the logits' shape for ``"none"``.
@@ -1283,6 +1297,8 @@ def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, redu
     >>> Z.grad  # (sigmoid(Z) - Y) / m
     array([[-0.25      ,  0.44039854]])
     """
+    if weight is not None or pos_weight is not None:
+        return _bce_with_logits_weighted(logits, targets, reduction, weight, pos_weight)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     z = as_tensor(logits)
     if z.dtype.kind != "f":
@@ -1290,6 +1306,128 @@ def binary_cross_entropy_with_logits(logits: ArrayLike, targets: ArrayLike, redu
     y = _targets(targets, z, "binary_cross_entropy_with_logits")
     _check_unit_interval(y, "targets", "binary_cross_entropy_with_logits")
     return _reduce(apply(BCE_WITH_LOGITS, z, y), reduction)
+
+
+def _class_weights(weight: ArrayLike | None, n_classes: int, dtype: np.dtype, name: str) -> np.ndarray:
+    if weight is None:
+        return np.ones(n_classes, dtype)
+    w = weight._data if isinstance(weight, Tensor) else np.asarray(weight, dtype=dtype)
+    if w.shape != (n_classes,):
+        raise ShapeError(f"{name}: weight must have one entry per class, shape ({n_classes},), got {w.shape}")
+    return w.astype(dtype)
+
+
+def _labels(
+    labels: ArrayLike, z: Tensor, ax: int, ignore_index: int | None, name: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Integer labels checked against the logits; returns them (ignored ones set to 0) and the kept mask."""
+    lab = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
+    if lab.dtype.kind not in "iu":
+        raise DTypeError(f"{name}: labels must be integer class indices, got dtype {lab.dtype} {lab.shape}")
+    sample_shape = z.shape[:ax] + z.shape[ax + 1 :]
+    if lab.shape != sample_shape:
+        raise ShapeError(
+            f"{name}: labels of shape {lab.shape} do not fit {z.shape} with classes on axis {ax}: "
+            f"expected {sample_shape}"
+        )
+    kept = np.ones(lab.shape, bool) if ignore_index is None else lab != ignore_index
+    n = z.shape[ax]
+    if kept.any() and (lab[kept].min() < 0 or lab[kept].max() >= n):
+        raise TensorIndexError(
+            f"{name}: labels must be class indices in [0, {n}), got values in [{lab[kept].min()}, {lab[kept].max()}]"
+        )
+    return np.where(kept, lab, 0), kept
+
+
+def _weighted_mean(loss: Tensor, total: float) -> Tensor:
+    # A batch whose every sample is ignored has loss 0 and gradient 0 (PyTorch gives NaN).
+    return sum(loss) / total if total else sum(loss) * 0.0
+
+
+def _cross_entropy_options(
+    logits: ArrayLike,
+    labels: ArrayLike,
+    axis: int,
+    reduction: Reduction,
+    weight: ArrayLike | None,
+    ignore_index: int | None,
+    label_smoothing: float,
+) -> Tensor:
+    """Softmax cross-entropy with class ``weight``, ``ignore_index`` and ``label_smoothing`` (PyTorch's rules).
+
+    With smoothing ``e`` over ``C`` classes the target is ``(1 - e) * one_hot + e / C``. For
+    integer labels ``"mean"`` divides by the summed weights of the kept samples; for
+    probability targets it divides by the number of samples. This is what
+    :func:`cross_entropy` runs when one of these options is given."""
+    _check_reduction(reduction, "cross_entropy")
+    _check_number(label_smoothing, "cross_entropy", "label_smoothing")
+    if not 0 <= label_smoothing <= 1:
+        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    z = as_tensor(logits)
+    if z.dtype.kind != "f" or z.ndim == 0:
+        raise ShapeError(f"cross_entropy: logits must be a floating tensor with a class axis, got {z.shape} {z.dtype}")
+    ax = _one_axis(axis, z.ndim, "cross_entropy")
+    n_classes = z.shape[ax]
+    w_class = _class_weights(weight, n_classes, z.dtype, "cross_entropy")
+    logp = log_softmax(z, ax)
+    lab_arr = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
+    w_shape = [1] * z.ndim
+    w_shape[ax] = n_classes
+    w_b = w_class.reshape(w_shape)
+    eps = float(label_smoothing)
+    if lab_arr.dtype.kind == "f" and lab_arr.shape == z.shape:  # probability targets
+        if ignore_index is not None:
+            raise ArgumentError("cross_entropy: ignore_index needs integer labels, not probability targets")
+        target = lab_arr.astype(z.dtype) * (1 - eps) + eps / n_classes
+        return _reduce(-sum(logp * (target * w_b), axis=ax), reduction)
+    lab, kept = _labels(labels, z, ax, ignore_index, "cross_entropy")
+    w = w_class[lab] * kept
+    one_hot = np.moveaxis(np.eye(n_classes, dtype=z.dtype)[lab], -1, ax)
+    loss = -sum(logp * one_hot, axis=ax) * ((1 - eps) * w)
+    if eps:
+        smooth = -sum(logp * w_b, axis=ax) * (kept * (eps / n_classes)).astype(z.dtype)
+        loss = loss + smooth
+    if reduction == "mean":
+        return _weighted_mean(loss, float(w.sum()))
+    return _reduce(loss, reduction)
+
+
+def _bce_with_logits_weighted(
+    logits: ArrayLike,
+    targets: ArrayLike,
+    reduction: Reduction,
+    weight: ArrayLike | None,
+    pos_weight: ArrayLike | None,
+) -> Tensor:
+    """``-w [p y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))]``, stable for any z (PyTorch's rule).
+
+    ``pos_weight`` ``p`` weighs the positive term (broadcast along the last axis in PyTorch's
+    layout; any broadcastable shape here), ``weight`` ``w`` each element. This is what
+    :func:`binary_cross_entropy_with_logits` runs when one is given."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    z = as_tensor(logits)
+    if z.dtype.kind != "f":
+        raise DTypeError(f"binary_cross_entropy_with_logits: logits must be floating point, got {z.dtype}")
+    y = _targets(targets, z, "binary_cross_entropy_with_logits")
+    # p y softplus(-z) + (1 - y) softplus(z) = (1 + (p - 1) y) softplus(z) - p y z, with softplus(z) stable
+    p = 1.0 if pos_weight is None else _broadcast_constant(pos_weight, z, "pos_weight")
+    softplus = apply(BCE_WITH_LOGITS, z, constant(np.zeros(z.shape, z.dtype)))
+    loss = softplus * (1 + (p - 1) * y) - p * y * z
+    if weight is not None:
+        loss = loss * _broadcast_constant(weight, z, "weight")
+    return _reduce(loss, reduction)
+
+
+def _broadcast_constant(value: ArrayLike, like: Tensor, what: str) -> Any:
+    arr = value._data if isinstance(value, Tensor) else np.asarray(value, dtype=like.dtype)
+    try:
+        if np.broadcast_shapes(arr.shape, like.shape) != like.shape:
+            raise ValueError
+    except ValueError:
+        raise ShapeError(
+            f"binary_cross_entropy_with_logits: {what} of shape {arr.shape} does not broadcast to {like.shape}"
+        ) from None
+    return value if isinstance(value, Tensor) else constant(arr.astype(like.dtype))
 
 
 def _bce_forward(a: np.ndarray, y: np.ndarray, eps: float) -> np.ndarray:
@@ -1340,17 +1478,31 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     return _reduce(apply(BCE, a, y, eps=float(np.finfo(a.dtype).eps)), reduction)
 
 
-def cross_entropy(logits: ArrayLike, labels: ArrayLike, axis: int = 0, reduction: Reduction = "mean") -> Tensor:
+def cross_entropy(
+    logits: ArrayLike,
+    labels: ArrayLike,
+    axis: int = 0,
+    reduction: Reduction = "mean",
+    *,
+    weight: ArrayLike | None = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Softmax cross-entropy: classes along ``axis`` (0: samples are columns, as in the course).
 
     ``labels`` are either integer class indices (one per sample: the logits' shape without
     ``axis``) or one-hot / probability targets of the logits' shape; probability targets that
-    require grad get their gradient ``-log_softmax(logits)``.
+    require grad get their gradient ``-log_softmax(logits)``. ``weight`` (one per class),
+    ``ignore_index`` and ``label_smoothing`` follow PyTorch's rules: with smoothing ``e`` over ``C``
+    classes the target is ``(1 - e) one_hot + e / C``, and ``"mean"`` divides by the summed weights
+    of the samples kept (0 with gradient 0 when every sample is ignored).
 
     >>> logits = Tensor([[2.0, 0.0], [0.0, 2.0]])  # 2 classes x 2 samples
     >>> round(cross_entropy(logits, np.array([0, 1])).item(), 6)
     0.126928
     """
+    if weight is not None or ignore_index is not None or label_smoothing:
+        return _cross_entropy_options(logits, labels, axis, reduction, weight, ignore_index, label_smoothing)
     _check_reduction(reduction, "cross_entropy")
     z = as_tensor(logits)
     if z.dtype.kind != "f" or z.ndim == 0:

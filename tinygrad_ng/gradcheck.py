@@ -361,6 +361,8 @@ def _differences(
     num, fwd, bwd = (np.zeros((f0.size, len(directions))) for _ in range(3))
     for j, d in enumerate(directions):
         norm = float(np.vdot(d, d))
+        if norm == 0:  # an empty input: nothing to move, every difference is 0
+            continue
         f_plus, moved_plus = f(eps * d)
         f_minus, moved_minus = f(-eps * d)
         hp, hm = float(np.vdot(moved_plus, d)) / norm, -float(np.vdot(moved_minus, d)) / norm

@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 
 from ._files import atomic_write
+from .compile import Compiled
 from .data import minibatches
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, CompileError, ShapeError
 from .functional import binary_cross_entropy
 from .nn import Module
 from .optim import SGD, Optimizer
@@ -143,6 +144,7 @@ def fit(
     print_every: int | None = None,
     progress: bool | None = None,
     callback: Callable[[int, float], bool | None] | None = None,
+    compile: bool = True,
 ) -> History:
     """Train ``model`` on ``X (n_x, m)``, ``Y (n_y, m)`` by gradient descent; return the cost history.
 
@@ -159,6 +161,9 @@ def fit(
             mean of the batch costs.
         progress: show a tqdm bar with the current cost; None shows it when stderr is a terminal.
         callback: ``callback(iteration, cost)`` after each iteration's update; returning True stops.
+        compile: run the step through :func:`tinygrad_ng.compile` (traced once, replayed as NumPy
+            calls, the same results); where the model or loss cannot be compiled, fit says why in
+            one line on stderr and trains eagerly. False always trains eagerly.
 
     Ctrl-C (or KeyboardInterrupt from the callback) stops after the current iteration, keeping the
     parameters trained so far; the history then has ``interrupted=True``.
@@ -179,15 +184,26 @@ def fit(
         )
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=lr)
     history = History(lr=opt.lr)
+    compiled = [Compiled(lambda X, Y: loss(model(X), Y), optimizer=opt)] if compile else []
+
+    def step(X: np.ndarray, Y: np.ndarray) -> float:
+        if compiled:
+            try:
+                return float(compiled[0](X, Y).item())
+            except CompileError as e:
+                print(f"fit: training eagerly: {str(e).removeprefix('compile: ')}", file=sys.stderr)
+                compiled.clear()
+        return _step(model, opt, loss, X, Y)
+
     with _progress(iterations, progress) as bar, _DeferSigint() as sigint:
         say = bar.write if bar is not None else print
         for i in range(iterations):
             try:
                 if batch_size is None:
-                    cost = _step(model, opt, loss, X_arr, Y_arr)
+                    cost = step(X_arr, Y_arr)
                 else:
                     batches = minibatches(X_arr, Y_arr, batch_size, seed=seed + i)
-                    costs = [_step(model, opt, loss, xb, yb) * xb.shape[1] for xb, yb in batches]
+                    costs = [step(xb, yb) * xb.shape[1] for xb, yb in batches]
                     cost = float(np.sum(costs) / X_arr.shape[1])
                 history.completed = i + 1
                 if i % record_every == 0 or i == iterations - 1:

@@ -246,7 +246,13 @@ def draw_graph(
     <GraphDrawing: 14 tensors, 8 ops>
     >>> g.source.startswith("digraph")
     True
+
+    A compiled step (:func:`tinygrad_ng.compile`) is drawn as its program: values and NumPy calls
+    (the other options do not apply to it).
     """
+    draw_program = getattr(root_or_roots, "draw_program", None)
+    if callable(draw_program):
+        return draw_program()
     roots = _check_roots(root_or_roots)
     fields = _check_show(show)
     if rankdir not in ("LR", "TB", "RL", "BT"):
