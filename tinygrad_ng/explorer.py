@@ -615,6 +615,3 @@ def _page(data: dict[str, Any]) -> str:
 </body>
 </html>
 """
-
-
-GraphDrawing.explore = explore  # draw_graph(...).save("graph.html") and the drawing's Jupyter display

@@ -110,10 +110,6 @@ class GraphDrawing:
     2
     """
 
-    # The interactive page's maker, set by tinygrad_ng.explorer when it is imported (it builds on
-    # this module, so this module cannot import it).
-    explore: Any = None
-
     def __init__(self, source: str, n_tensors: int, n_ops: int, n_hidden: int) -> None:
         self.source = source
         self.n_tensors = n_tensors
@@ -172,8 +168,10 @@ class GraphDrawing:
         PosixPath('graph.svg')
         """
         path = Path(path)
-        if path.suffix.lower() == ".html" and self._roots and GraphDrawing.explore is not None:
-            return GraphDrawing.explore(self._roots).save(path)
+        if path.suffix.lower() == ".html" and self._roots:
+            from .explorer import explore
+
+            return explore(self._roots).save(path)
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise ArgumentError(
@@ -189,9 +187,11 @@ class GraphDrawing:
         return self.render("svg").decode()
 
     def _repr_html_(self) -> str | None:
-        if not self._roots or GraphDrawing.explore is None:
+        if not self._roots:
             return None
-        return GraphDrawing.explore(self._roots)._repr_html_()
+        from .explorer import explore
+
+        return explore(self._roots)._repr_html_()
 
 
 # --------------------------------------------------------------------------- draw_graph
