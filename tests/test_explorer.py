@@ -230,8 +230,8 @@ def test_draw_graph_saves_html_as_the_explorer(tmp_path) -> None:
 
 @pytest.mark.usefixtures("dot")
 def test_cli_graph_writes_an_explorer_page(tmp_path, capsys) -> None:
+    assert main(["graph", "--model", "shallow", "--out", str(tmp_path), "--format", "html"]) == 0
     out = tmp_path / "graph.html"
-    assert main(["graph", "--model", "shallow", "--out", str(out)]) == 0
     text = out.read_text()
     assert "backward step" in text and 'id="data"' in text
     assert str(out) in capsys.readouterr().out
