@@ -2,6 +2,8 @@
 # Set up tinygrad_ng in ./.venv and run it.
 #   bash quickstart.sh demo [args]   train the demo model and write its pictures and reports
 #   bash quickstart.sh test [args]   run the test suite (pytest args may follow)
+# The first run installs tinygrad_ng from this checkout (pip install -e ".[dev]") into .venv;
+# later runs skip that until pyproject.toml or the Python version changes (.venv/.quickstart-stamp).
 # TINYGRAD_NG_EXTRAS names more pyproject extras to install (e.g. browser,notebooks).
 # System packages: Graphviz's `dot` (for SVG/PNG rendering) and Python's venv module. As root
 # with apt-get they are installed here; otherwise install them yourself (see README).
@@ -31,10 +33,18 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e ".[dev]"
-if [ -n "${TINYGRAD_NG_EXTRAS:-}" ]; then
-  .venv/bin/python -m pip install -q -e ".[$TINYGRAD_NG_EXTRAS]"
+stamp=.venv/.quickstart-stamp
+want="$(.venv/bin/python -c 'import hashlib, sys
+print(sys.version.split()[0], hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest())') ${TINYGRAD_NG_EXTRAS:-}"
+if [ ! -x .venv/bin/tinygrad-ng ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "quickstart: installing tinygrad_ng from this checkout into .venv with its development tools (once)" >&2
+  rm -f "$stamp"
+  .venv/bin/python -m pip install -qq --upgrade pip >/dev/null 2>&1 || true
+  .venv/bin/python -m pip install -qq -e ".[dev]"  # -qq: errors only
+  if [ -n "${TINYGRAD_NG_EXTRAS:-}" ]; then
+    .venv/bin/python -m pip install -qq -e ".[$TINYGRAD_NG_EXTRAS]"
+  fi
+  echo "$want" > "$stamp"
 fi
 
 case "$job" in

@@ -3,8 +3,9 @@
     python benchmarks/explorer.py [--steps 1820] [--chromium /usr/bin/chromium] [--out DIR]
 
 Pages: the course's planar model (8 samples), the four-layer cat model (209 samples: the course's
-images when found, else random stand-ins of the same shape) and an unrolled recurrence of about
-20,000 nodes (``--steps`` time steps of ``h = tanh(W h + U x_t + b)``, each in its own scope).
+images when found, else random stand-ins of the same shape), an LSTM unrolled over 10 steps, and
+a recurrence of about 20,000 nodes (``--steps`` time steps of ``h = tanh(W h + U x_t + b)``, each
+in its own scope).
 The load time is from navigation until the page's script has drawn the first view, in headless
 Chromium; then the time of one backward step. Without Chromium or Playwright only sizes and build
 times are printed.
@@ -42,6 +43,13 @@ def four_layer_cat() -> tg.Tensor:
         X = np.random.RandomState(0).rand(12288, 209)
         Y = (np.arange(209) % 2).reshape(1, 209).astype(float)
     return tg.binary_cross_entropy(RECIPES["deep"].build()(X), Y)
+
+
+def unrolled_lstm() -> tg.Tensor:
+    """The specialization's LSTM (3 inputs, 4 units) over 10 time steps, 2 samples, a linear head."""
+    lstm, head = tg.nn.LSTM(3, 4, seed=0), tg.nn.Linear(4, 1, seed=1)
+    _, (a_last, _) = lstm(np.ones((3, 2, 10)))
+    return head(a_last).sum()
 
 
 def recurrence(steps: int) -> tg.Tensor:
@@ -92,13 +100,14 @@ def main(argv: list[str] | None = None) -> None:
     for name, make in (
         ("planar model", planar),
         ("four-layer cat model", four_layer_cat),
+        ("LSTM unrolled over 10 steps", unrolled_lstm),
         (f"recurrence, {args.steps} steps", lambda: recurrence(args.steps)),
     ):
         root = make()
         start = time.perf_counter()
         page = tg.explore(root)
         build = time.perf_counter() - start
-        path = page.save(args.out / (name.split(",")[0].replace(" ", "_") + ".html"))
+        path = page.save(args.out / (name.split(",")[0].replace(" ", "_").lower() + ".html"))
         ready, step = open_in_browser(path, args.chromium) if browser else (float("nan"), float("nan"))
         size = path.stat().st_size / 1000
         print(f"| {name} | {page.n_nodes:,} | {page.n_views} | {size:,.0f} | {build:.1f} | {ready:.1f} | {step:.2f} |")

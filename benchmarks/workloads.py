@@ -7,6 +7,7 @@ forward, the mean binary cross-entropy cost, backward, and the SGD update ``W :=
   the reference, the limit an autograd engine on NumPy cannot beat.
 - ``numpy-course``: the same mathematics in the course's own code layout (dicts, caches, ``dAL``).
 - ``tinygrad_ng``: the model written as a user would, with ``Tensor`` ops and ``backward()``.
+- ``tinygrad_ng (compiled)``: the same loss function and SGD, through ``tg.compile``.
 - ``torch``: the same in PyTorch eager on the CPU (only when torch is importable).
 """
 
@@ -108,7 +109,7 @@ def init_params(dims: list[int], seed: int, scale: str, dtype: type = np.float64
 
 
 def make_workloads(names: list[str] | None = None) -> list[Workload]:
-    """The workloads of the issue, in table order (all of them when ``names`` is None)."""
+    """The benchmark workloads, in table order (all of them when ``names`` is None)."""
     wanted = set(names) if names else None
     out: list[Workload] = []
     X_cat = Y_cat = None
@@ -289,7 +290,7 @@ class TinygradImpl(Impl):
 
         self.tg = tg
         self.p = [(tg.Tensor(W, requires_grad=True), tg.Tensor(b, requires_grad=True)) for W, b in w.params]
-        self.batches = [(tg.Tensor(X), tg.Tensor(Y)) for X, Y in w.batches]
+        self.batches = [(tg.Tensor.from_numpy(X), tg.Tensor.from_numpy(Y)) for X, Y in w.batches]
 
     def _cost(self, X, Y):
         A = X
@@ -324,6 +325,31 @@ class TinygradImpl(Impl):
 
     def params(self) -> Params:
         return [(W.data, b.data) for W, b in self.p]
+
+
+class CompiledImpl(TinygradImpl):
+    """The same model and loss, through ``tg.compile``: traced at the first step, then replayed as NumPy calls."""
+
+    name = "tinygrad_ng (compiled)"
+
+    def __init__(self, w: Workload) -> None:
+        super().__init__(w)
+        params = [t for pair in self.p for t in pair]
+        opt = self.tg.optim.SGD(params, lr=w.lr) if w.lr > 0 else None  # lr 0: timed without updates
+        self.compiled_step = self.tg.compile(self._cost, optimizer=opt)
+        self.compiled_loss = self.tg.compile(self._cost)
+
+    def step(self) -> None:
+        for X, Y in self.batches:
+            self.compiled_step(X, Y)
+
+    def gradients(self) -> tuple[float, Params]:
+        X, Y = self.batches[0]
+        cost = self.compiled_loss(X, Y)
+        grads = [(W.grad.copy(), b.grad.copy()) for W, b in self.p]
+        for W, b in self.p:
+            W.grad = b.grad = None
+        return cost.item(), grads  # type: ignore[return-value]
 
 
 class TorchImpl(Impl):
@@ -381,18 +407,11 @@ class TorchImpl(Impl):
 def build_impls(w: Workload, names: list[str]) -> list[Impl]:
     """The implementations ``names`` for workload ``w``, all reading the very same data arrays.
 
-    ``Tensor(X)`` copies X, and a large array's speed depends on where it landed (for instance
-    whether the kernel backed it with huge pages: the matmuls of the cat workloads are bound by
-    memory). So the other implementations are handed tinygrad_ng's copies.
+    A large array's speed depends on where it landed (for instance whether the kernel backed it
+    with huge pages: the matmuls of the cat workloads are bound by memory), so no implementation
+    copies the data: tinygrad_ng takes it with ``Tensor.from_numpy``, torch with ``torch.from_numpy``.
     """
-    impls = {}
-    if "tinygrad_ng" in names:
-        impls["tinygrad_ng"] = TinygradImpl(w)
-        w.batches = [(X.data, Y.data) for X, Y in impls["tinygrad_ng"].batches]  # type: ignore[attr-defined]
-    for name in names:
-        if name not in impls:
-            impls[name] = IMPLS[name](w)
-    return [impls[name] for name in names]
+    return [IMPLS[name](w) for name in names]
 
 
 def torch_available() -> bool:
@@ -407,5 +426,6 @@ IMPLS: dict[str, Callable[[Workload], Impl]] = {
     "numpy": NumpyImpl,
     "numpy-course": CourseImpl,
     "tinygrad_ng": TinygradImpl,
+    "tinygrad_ng (compiled)": CompiledImpl,
     "torch": TorchImpl,
 }

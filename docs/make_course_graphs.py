@@ -86,7 +86,7 @@ def main(out_dir: Path = HERE / "images") -> list[Path]:
     written = []
     for name, model in (("logistic", logistic), ("two-layer", two_layer), ("deep", deep)):
         J = model()
-        path = draw_graph(J, rules=True, rankdir="TB").save(out_dir / f"course-{name}.svg")
+        path = draw_graph(J, rules=True).save(out_dir / f"course-{name}.svg")  # the default layout: top to bottom
         written.append(path)
         print(f"wrote {path.relative_to(HERE.parent) if path.is_relative_to(HERE.parent) else path}")
     return written

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from _common import progress_bar
+from _common import CommandParser, progress_bar, run
 
 import tinygrad_ng as tg
 from tinygrad_ng import nn, optim
@@ -46,7 +46,7 @@ def accuracy(model: nn.Module, X: np.ndarray, Y: np.ndarray) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="folder holding the cat .h5 files (default: as load_catvnoncat)")
     parser.add_argument("--epochs", type=int, default=40, help="passes over the 209 training images")
     parser.add_argument("--lr", type=float, default=0.005, help="Adam's learning rate")
@@ -85,4 +85,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _common import CommandParser, run
 
 from tinygrad_ng import Tensor
 from tinygrad_ng.conv import avg_pool2d, conv2d, max_pool2d, zero_pad
@@ -25,7 +26,7 @@ def agree(engine: np.ndarray, course: np.ndarray) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
+    CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     np.set_printoptions(precision=8, suppress=False)
 
     print("== zero_pad")
@@ -91,4 +92,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

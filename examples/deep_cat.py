@@ -2,18 +2,19 @@
 
 np.random.seed(1) initialisation, W_l = randn(n_l, n_{l-1}) / sqrt(n_{l-1}) for l = 1..4 in order,
 biases zero; gradient descent with learning rate 0.0075 for 2500 iterations.
-Published result: train accuracy 98.5645933014 % (206/209), test accuracy 80 %.
+Published result: train accuracy 98.5645933014 % (206/209), test accuracy 80 %; printed here as
+98.56 % and 80.00 %.
 
     python examples/deep_cat.py --out out/deep_cat    # --data DIR when the cat data is elsewhere
 """
 
 from __future__ import annotations
 
-from _common import parse_args, save_pictures
+from _common import parse_args, print_accuracy, run, save_pictures
 
 from tinygrad_ng import nn
 from tinygrad_ng.data import load_catvnoncat
-from tinygrad_ng.train import accuracy, fit
+from tinygrad_ng.train import fit
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,10 +24,10 @@ def main(argv: list[str] | None = None) -> None:
     # (With the small "course-small" initialisation this network stalls at cost 0.644 and predicts no cats.)
     model = nn.MLP([12288, 20, 7, 5, 1], hidden="relu", output="sigmoid", init="course-deep", seed=1)
     history = fit(model, data.train_x, data.train_y, lr=0.0075, iterations=args.iterations, print_every=100)
-    print(f"train accuracy: {100 * accuracy(model, data.train_x, data.train_y)} %")
-    print(f"test accuracy: {100 * accuracy(model, data.test_x, data.test_y)} %")
-    save_pictures(args.out, model, data.train_x, data.train_y, history)
+    print_accuracy(model, "train", data.train_x, data.train_y)
+    print_accuracy(model, "test", data.test_x, data.test_y)
+    save_pictures(args.out, model, data.train_x, data.train_y, history, title="Four-layer cat model")
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

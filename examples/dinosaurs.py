@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from _common import progress_bar
+from _common import CommandParser, progress_bar, run
 
 import tinygrad_ng as tg
 from tinygrad_ng import Tensor, nn, optim
@@ -30,7 +30,7 @@ VOCAB = 27
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="folder holding dinos.txt (default: $TINYGRAD_NG_DATA/dinos)")
     parser.add_argument("--iterations", type=int, default=22001, help="names to train on (course, 2021+: %(default)s)")
     parser.add_argument("--out", type=Path, default=Path("dinosaurs"), help="where to write the learning curve")
@@ -97,4 +97,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _common import CommandParser, run
 
 from tinygrad_ng import Tensor
 from tinygrad_ng.course.c2 import gradient_check_difference
@@ -89,7 +90,7 @@ def report(difference: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
+    CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     print("== 1-D gradient check, J(theta) = theta x with x = 3, theta = 4")
     x, theta = 3.0, 4.0
     t = Tensor(theta, requires_grad=True)
@@ -111,4 +112,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _common import CommandParser, run
 
 import tinygrad_ng as tg
 from tinygrad_ng import nn, optim
@@ -57,7 +58,7 @@ def model(X: np.ndarray, Y: np.ndarray, optimizer: str, epochs: int, lr: float =
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=5000, help="epochs per run (course, 2021+: %(default)s)")
     args = parser.parse_args(argv)
     train_X, train_Y = make_moons(300, 0.2, rng=np.random.RandomState(3))
@@ -70,4 +71,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -19,6 +19,8 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from _common import CommandParser
+from _common import run as run_example
 
 import tinygrad_ng as tg
 from tinygrad_ng import nn, optim
@@ -67,7 +69,7 @@ def run(X: np.ndarray, Y: np.ndarray, iterations: int, lambd: float = 0.0, keep_
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="folder holding data.mat (default: $TINYGRAD_NG_DATA/regularization)")
     parser.add_argument("--iterations", type=int, default=30000, help="iterations per run (course: %(default)s)")
     args = parser.parse_args(argv)
@@ -84,4 +86,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_example(main)

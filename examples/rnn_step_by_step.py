@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from _common import CommandParser, run
 
 from tinygrad_ng import Tensor, nn
 from tinygrad_ng.course import c5
@@ -46,7 +47,7 @@ def load(module: nn.Module, p: dict[str, np.ndarray], keys: tuple[str, ...]) -> 
 
 
 def main(argv: list[str] | None = None) -> None:
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
+    CommandParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     np.set_printoptions(precision=8)
 
     print("== rnn_cell_forward")
@@ -154,4 +155,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

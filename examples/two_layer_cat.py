@@ -9,11 +9,11 @@ Published result: train accuracy 100 %, test accuracy 72 %.
 
 from __future__ import annotations
 
-from _common import parse_args, save_pictures
+from _common import parse_args, print_accuracy, run, save_pictures
 
 from tinygrad_ng import nn
 from tinygrad_ng.data import load_catvnoncat
-from tinygrad_ng.train import accuracy, fit
+from tinygrad_ng.train import fit
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,10 +22,10 @@ def main(argv: list[str] | None = None) -> None:
     # Parameters W1, b1, W2, b2, drawn W1 then W2 from RandomState(1): the course's numbers exactly.
     model = nn.MLP([12288, 7, 1], hidden="relu", output="sigmoid", init="course-small", seed=1)
     history = fit(model, data.train_x, data.train_y, lr=0.0075, iterations=args.iterations, print_every=100)
-    print(f"train accuracy: {100 * accuracy(model, data.train_x, data.train_y)} %")
-    print(f"test accuracy: {100 * accuracy(model, data.test_x, data.test_y)} %")
-    save_pictures(args.out, model, data.train_x, data.train_y, history)
+    print_accuracy(model, "train", data.train_x, data.train_y)
+    print_accuracy(model, "test", data.test_x, data.test_y)
+    save_pictures(args.out, model, data.train_x, data.train_y, history, title="Two-layer cat model")
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -3,7 +3,8 @@
 The model is the course's 12288 -> 7 ReLU -> 1 sigmoid network with its initialisation
 (``np.random.seed(1)``, ``W1 = randn(7, 12288) * 0.01``, then ``W2 = randn(1, 7) * 0.01``, zero
 biases) on the 209 training images. One backward pass runs with ``retain_graph=True`` and the
-graph is drawn with every gradient and the heat colouring; then the explorer page of the same
+graph is drawn with every gradient and the heat colouring, in the default layout (one column,
+top to bottom, that reads at the width of a README); then the explorer page of the same
 graph is opened in headless Chromium (driven by Playwright), stepped to the middle of the
 backward pass, and photographed (``explorer_two_layer.png``):
 
@@ -11,12 +12,14 @@ backward pass, and photographed (``explorer_two_layer.png``):
 
 The data folder is ``--data``, else where :func:`tinygrad_ng.data.catvnoncat_dir` finds it
 (``$TINYGRAD_NG_CATVNONCAT``, then ``../shared/data/catvnoncat`` relative to the repository root).
+Last, ``docs/make_course_graphs.py`` redraws the three course graphs of docs/course.md.
 Needs h5py and Graphviz.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import sys
 import tempfile
@@ -44,8 +47,8 @@ def two_layer_loss(X: np.ndarray, Y: np.ndarray) -> tg.Tensor:
     Z2 = W2 @ A1 + b2
     A2 = Z2.sigmoid()
     J = tg.binary_cross_entropy(A2, Y_t)
-    for t, name in ((Z1, "Z1"), (A1, "A1"), (Z2, "Z2"), (A2, "A2"), (J, "J")):
-        t.name = name
+    for t, name in ((Z1, "Z1"), (A1, "A1"), (Z2, "Z2"), (A2, "A2"), (J, "J"), (J.parents[0], "L")):
+        t.name = name  # L: the per-sample loss that J averages
     return J
 
 
@@ -93,6 +96,10 @@ def main(argv: list[str] | None = None) -> None:
     for suffix in (".svg", ".png"):
         print(drawing.save(args.out / f"two_layer_graph{suffix}"))
     print(explorer_screenshot(J, args.out / "explorer_two_layer.png", args.chromium))
+    spec = importlib.util.spec_from_file_location("make_course_graphs", ROOT / "docs" / "make_course_graphs.py")
+    course_graphs = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(course_graphs)  # type: ignore[union-attr]
+    course_graphs.main(args.out)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import workloads as wl
 def test_quick_run_prints_the_table() -> None:
     cmd = [sys.executable, "benchmarks/run.py", "--quick", "--workloads", "planar", "--no-torch", "--no-scaling"]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout
-    assert "| workload | numpy (ms) | numpy-course (ms) | tinygrad_ng (ms) |" in out
+    assert "| workload | numpy (ms) | numpy-course (ms) | tinygrad_ng (ms) | tinygrad_ng (compiled) (ms) |" in out
     row = next(line for line in out.splitlines() if line.startswith("| planar [2, 4, 1]"))
     ratio = float(row.split("|")[4 + 1].strip().rstrip("x"))  # the tinygrad_ng / numpy column
     assert ratio > 0
@@ -36,7 +36,9 @@ def test_every_implementation_matches_the_reference(name: str) -> None:
         Y = (rng.rand(1, 32) < 0.5).astype(np.float32)
         params = wl.init_params(dims, 4, "sqrt", np.float32)
         w = wl.Workload("wide", "", dims, "relu", [(X, Y)], params, 0.01, dtype=np.dtype(np.float32))
-    names = ["numpy", "numpy-course", "tinygrad_ng"] + (["torch"] if wl.torch_available() else [])
+    names = ["numpy", "numpy-course", "tinygrad_ng", "tinygrad_ng (compiled)"] + (
+        ["torch"] if wl.torch_available() else []
+    )
     impls = wl.build_impls(w, names)
     ref_cost, ref_grads = impls[0].gradients()
     for impl in impls[1:]:
@@ -50,7 +52,7 @@ def test_every_implementation_matches_the_reference(name: str) -> None:
 
 def test_a_step_updates_every_implementation_alike() -> None:
     w = wl.make_workloads(["planar"])[0]
-    impls = wl.build_impls(w, ["numpy", "numpy-course", "tinygrad_ng"])
+    impls = wl.build_impls(w, ["numpy", "numpy-course", "tinygrad_ng", "tinygrad_ng (compiled)"])
     for impl in impls:
         impl.step()
     after = [impl.params() for impl in impls]

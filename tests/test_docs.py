@@ -313,7 +313,7 @@ def test_readme_quick_start_matches_the_scripts(capsys: pytest.CaptureFixture[st
     for command in ("bash quickstart.sh demo", "bash quickstart.sh test", "bash .ci/run"):
         assert command in readme, command
     assert "demo|test)" in quickstart and "tinygrad-ng demo" in quickstart and "-m pytest" in quickstart
-    assert 'pip install -q -e ".[dev]"' in quickstart and 'pip install -e ".[dev]"' in readme
+    assert 'pip install -qq -e ".[dev]"' in quickstart and 'pip install -e ".[dev]"' in readme
     assert "bash quickstart.sh test" in ci and "mkdocs build --strict" in ci
     cli = importlib.import_module("tinygrad_ng.cli")
     with pytest.raises(SystemExit):
@@ -361,3 +361,28 @@ def test_every_public_name_shows_an_example() -> None:
     """Every public function and class (errors aside) shows a ``>>>`` example."""
     missing = sorted(_without_example())
     assert not missing, f"public names without an example: {missing}"
+
+
+def test_the_built_site_leaves_out_the_docs_scripts() -> None:
+    """mkdocs copies every file under docs/ into the site unless excluded: the .py helpers are excluded."""
+    if importlib.util.find_spec("mkdocs") is None and not IN_CI:
+        pytest.skip("needs mkdocs")
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    files = {f.src_uri: f for f in get_files(config)}
+    scripts = [name for name in files if name.endswith(".py")]
+    assert {"griffe_doctest.py", "make_course_graphs.py"} <= set(scripts)
+    assert all(files[name].inclusion.is_excluded() for name in scripts)
+    assert (
+        not files["index.md"].inclusion.is_excluded()
+        and not files["images/two_layer_graph.svg"].inclusion.is_excluded()
+    )
+
+
+def test_docs_speak_of_the_project_not_its_tracker() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"\bissues? #?\d+", text, re.IGNORECASE), page.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from conftest import CAT_DIR, IN_CI, ROOT, needs_cat_data
 from tinygrad_ng.data import course_data_dir
 
 
-def _run(script: str, *args: str, cwd: Path) -> str:
+def _process(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     # One BLAS thread: on a busy 2-core machine threaded BLAS makes these small matmuls several times slower.
     env = {
         **os.environ,
@@ -22,7 +23,7 @@ def _run(script: str, *args: str, cwd: Path) -> str:
         "OMP_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, str(ROOT / "examples" / script), *args],
         cwd=cwd,
         env=env,
@@ -30,6 +31,10 @@ def _run(script: str, *args: str, cwd: Path) -> str:
         text=True,
         timeout=600,
     )
+
+
+def _run(script: str, *args: str, cwd: Path) -> str:
+    result = _process(script, *args, cwd=cwd)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -37,6 +42,7 @@ def _run(script: str, *args: str, cwd: Path) -> str:
 def test_planar_example(tmp_path: Path) -> None:
     out = _run("planar_shallow.py", "--iterations", "2001", "--out", "pics", cwd=tmp_path)
     assert "Cost after iteration 2000: 0.254385" in out
+    assert re.search(r"^train accuracy \d+\.\d\d %$", out, re.MULTILINE)  # the command's format
     assert {p.name for p in (tmp_path / "pics").iterdir()} == {
         "learning_curve.png",
         "decision_boundary.png",
@@ -60,8 +66,27 @@ def test_cat_examples_start_from_the_course_cost(tmp_path: Path, script: str, fi
 def test_four_layer_model_reaches_80_percent_test_accuracy_after_2500_iterations(tmp_path: Path) -> None:
     out = _run("deep_cat.py", "--data", str(CAT_DIR), "--out", "pics", cwd=tmp_path)
     assert "Cost after iteration 2400: 0.092878" in out  # the course's printout
-    assert "train accuracy: 98.56459330143541 %" in out  # 206 of 209
-    assert "test accuracy: 80.0 %" in out
+    assert "train accuracy 98.56 %" in out  # 206 of 209
+    assert "test accuracy 80.00 %" in out
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "message"),
+    [
+        ("deep_cat.py", ["--data", "/nonexistent"], "/nonexistent is not a directory"),
+        ("logistic_regression.py", ["--iterations", "0"], "expected a positive integer, got 0"),
+        ("planar_shallow.py", ["--iterations", "many"], "expected a positive integer, got 'many'"),
+        ("two_layer_cat.py", ["--out", "pictures.png"], "looks like a file name"),
+    ],
+)
+def test_examples_report_ordinary_mistakes_as_the_command_does(
+    tmp_path: Path, script: str, args: list[str], message: str
+) -> None:
+    result = _process(script, *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{script}: error: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def _differences(out: str) -> list[float]:

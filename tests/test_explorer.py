@@ -194,6 +194,23 @@ def test_custom_op_shows_its_own_rule() -> None:
     assert node["rule"] == "dx = g * 3 x**2"
 
 
+@pytest.mark.usefixtures("dot")
+def test_a_module_of_time_steps_starts_with_each_step_folded() -> None:
+    x = tg.Tensor.ones(2, 1, name="x")
+    W = tg.Tensor.randn(2, 2, seed=0, requires_grad=True, name="W")
+    with tg.name_scope("rnn"):
+        for step in range(4):
+            with tg.name_scope(f"t{step}"):
+                x = (W @ x).tanh()
+    y = x.sum()
+    with tg.name_scope("head"):
+        y = y * 2.0
+    data = page_data(tg.explore(y, start_collapsed=5))
+    clusters = data["views"][0]["clusters"]
+    folded = sorted(clusters[c]["label"] for c in data["views"][0]["collapsed"])
+    assert folded == ["head"] + [f"rnn.t{k}" for k in range(4)]  # rnn itself is larger: open, its steps folded
+
+
 def test_released_graph_is_refused() -> None:
     t = two_layer()
     t["J"].backward()

@@ -164,9 +164,28 @@ def test_report_table_reads_well() -> None:
     text = str(tg.gradcheck(lambda x: swish_wrong(x).sum(), [x], raise_on_failure=False))
     lines = text.splitlines()
     assert lines[0].startswith("gradcheck FAILED (full Jacobian, eps=1e-06")
-    assert lines[1].split() == "input shape dtype max abs err max rel err worst at rel diff kinks result".split()
-    assert lines[2].split()[:4] == ["0", "'x'", "(2,)", "float64"] and lines[2].endswith("FAILED")
+    assert "|g - n| <= atol + rtol*|n|" in lines[1]  # the rule that decided
+    assert (
+        lines[3].split() == "input shape dtype max abs err max rel err worst at err/tol rel diff kinks result".split()
+    )
+    assert lines[4].split()[:4] == ["0", "'x'", "(2,)", "float64"] and lines[4].endswith("FAILED")
     assert "reverse mode" in text and "finite differences" in text
+
+
+def test_the_report_shows_the_share_of_the_tolerance_that_decided() -> None:
+    """A small entry can have a relative error above rtol and still pass through atol: err/tol shows why."""
+    x = tg.Tensor([1e-3, 2.0], requires_grad=True, name="x")
+    off = tg.custom_op("off", lambda x: x * x, lambda g, out, x: g * (2 * x + 4e-6), rule="dx = g * 2x (+ 4e-6)")
+    report = tg.gradcheck(lambda x: off(x).sum(), [x], raise_on_failure=False)
+    row = report.inputs[0]
+    assert report and row.passed and row.max_rel_err > report.rtol  # "max rel err" alone suggests a failure
+    g, n = 2e-3 + 4e-6, 2e-3  # at x = 1e-3 the error is 4e-6 against a tolerance of 1e-5 + 1e-3 * 2e-3
+    assert row.tolerance_used == pytest.approx(abs(g - n) / (1e-5 + 1e-3 * n), rel=1e-3) and row.tolerance_used <= 1
+    tighter = tg.gradcheck(lambda x: off(x).sum(), [x], raise_on_failure=False, atol=1e-7)
+    assert not tighter and tighter.inputs[0].tolerance_used > 1
+    assert f"{tighter.inputs[0].tolerance_used:.2g}" in str(tighter)
+    fast = tg.gradcheck(lambda x: off(x).sum(), [x], raise_on_failure=False, fast=True).inputs[0]
+    assert fast.passed and 0 < fast.tolerance_used <= 1
 
 
 # --------------------------------------------------------------------------- fast mode

@@ -77,6 +77,24 @@ def test_ctrl_c_finishes_the_iteration_then_stops_and_restores_the_handler() -> 
     assert signal.getsignal(signal.SIGINT) is before
 
 
+def test_a_second_ctrl_c_stops_at_once() -> None:
+    """The first Ctrl-C asks to stop after the iteration; a second one before it ends raises at once."""
+    X, Y = load_planar()
+    before = signal.getsignal(signal.SIGINT)
+    seen: list[int] = []
+
+    def press_ctrl_c_twice(i: int, cost: float) -> None:
+        seen.append(i)
+        if i == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(_planar_model(), X, Y, lr=1.2, iterations=50, callback=press_ctrl_c_twice, progress=False)
+    assert seen == [0, 1, 2, 3]
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_a_callback_returning_true_stops_early() -> None:
     X, Y = load_planar()
     history = fit(_planar_model(), X, Y, iterations=100, callback=lambda i, c: i == 9, progress=False)

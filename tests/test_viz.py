@@ -41,6 +41,7 @@ class Picture:
         self.root = ET.fromstring(drawing.render("svg"))
         self.nodes: dict[str, ET.Element] = {}
         self.edges: list[str] = []
+        self.edge_groups: dict[str, ET.Element] = {}
         self.clusters: dict[str, ET.Element] = {}
         for g in self.root.iter(f"{SVG}g"):
             title = g.find(f"{SVG}title")
@@ -51,6 +52,7 @@ class Picture:
                 self.nodes[title.text] = g
             elif kind == "edge":
                 self.edges.append(title.text.replace("&#45;", "-"))
+                self.edge_groups[self.edges[-1]] = g
             elif kind == "cluster":
                 self.clusters[self.text(g)] = g
 
@@ -271,7 +273,42 @@ def test_broadcast_add_shows_both_shapes_and_reduced_gradient(dot: None) -> None
     b_label = pic.label(pic.node_by_name("b"))
     assert "(3, 1) float64" in b_label
     assert "grad norm 6.93e+00" in b_label  # each entry of db is 4; norm sqrt(3 * 16)
-    assert "(3, 4) float64" in pic.label(next(k for k in pic.nodes if k.startswith("n") and "t0" in pic.label(k)))
+    assert "(3, 4) float64" in pic.label(pic.node_by_name("x + b"))  # named by what made it
+
+
+def test_broadcast_rule_shows_the_sum_the_engine_takes(dot: None) -> None:
+    """``b`` (3, 1) was broadcast to (3, 4): its gradient is g summed over axis 1, and the rule says so."""
+    x = tg.Tensor(np.ones((3, 4)), requires_grad=True, name="x")
+    b = tg.Tensor(np.zeros((3, 1)), requires_grad=True, name="b")
+    pic = Picture(tg.draw_graph((x + b).sum(), rules=True))
+    add = next(k for k in pic.nodes if k.startswith("o") and pic.label(k).startswith("add"))
+    assert "dx = g" in pic.label(add) and "dy = Σ g over axis 1" in pic.label(add)
+    # the edges say which input is x and which is y
+    x_edge = next(e for e in pic.edges if e.startswith(pic.node_by_name("x") + "->"))
+    b_edge = next(e for e in pic.edges if e.startswith(pic.node_by_name("b") + "->"))
+    labels = {title: Picture.text(g) for title, g in pic.edge_groups.items()}
+    assert (labels[x_edge], labels[b_edge]) == ("x", "y")
+    # without broadcasting the rule is the plain one
+    c = tg.Tensor(np.ones((3, 4)), requires_grad=True, name="c")
+    plain = tg.draw_graph((x + c).sum(), rules=True).source
+    assert "dy = g" in plain and "Σ" not in plain
+
+
+@pytest.mark.parametrize(
+    ("shape", "out", "text"),
+    [((4,), (3, 4), "dy = Σ g over axis 0"), ((1, 1), (2, 3), "dy = Σ g over axes 0, 1"), ((), (2,), "over axis 0")],
+)
+def test_broadcast_rule_names_every_summed_axis(shape: tuple, out: tuple, text: str) -> None:
+    assert text in viz._rule_parts("add", "dx = g;  dy = g", [out, shape], out)[1][1]
+    assert viz._rule_parts("mul", "dx = g * y;  dy = g * x", [out, shape], out)[1][1].startswith("dy = Σ (g * x)")
+
+
+def test_ops_that_change_shapes_without_broadcasting_show_no_sum() -> None:
+    """An outer product by matmul, a stack and a reshape change shapes, but the engine sums nothing."""
+    u = tg.Tensor(np.ones((3, 1)), requires_grad=True, name="u")
+    v = tg.Tensor(np.ones((1, 3)), requires_grad=True, name="v")
+    for out in ((u @ v).sum(), tg.stack([v, v]).sum(), v.reshape(3).sum()):
+        assert "Σ" not in tg.draw_graph(out, rules=True).source
 
 
 def test_custom_op_shows_its_name_attrs_and_rule(dot: None) -> None:
@@ -495,3 +532,79 @@ def test_nn_layers_are_clusters_and_collapse() -> None:
     collapsed = tg.draw_graph(J, collapse="layers.0").source
     assert collapsed.count("shape=box3d") == 1 and "<B>layers.0.W</B>" not in collapsed
     assert "layers.0.W (5, 4)" in collapsed
+
+
+# --------------------------------------------------------------------------- what a model's picture shows
+def planar_cost_drawing(**options: object) -> viz.GraphDrawing:
+    """The course's planar model (2 -> 4 tanh -> 1) on 8 samples, drawn by draw_cost."""
+    X = np.random.RandomState(0).randn(2, 8)
+    Y = (np.arange(8) % 2)[None, :].astype(float)
+    model = tg.nn.MLP([2, 4, 1], hidden="tanh", init="course-small", seed=2)
+    return tg.draw_cost(model, X, Y, **options)
+
+
+def _cluster_block(source: str, scope: str) -> str:
+    """The DOT text of one cluster (up to the next cluster or the edges)."""
+    start = source.index(f'label="{scope}"')
+    rest = source[start:]
+    end = min(i for i in (rest.find("subgraph cluster_"), rest.find(" -> ")) if i >= 0)
+    return rest[:end]
+
+
+def test_model_graph_has_course_names_and_parameters_in_their_layers() -> None:
+    source = planar_cost_drawing(grad_heat=True, rules=True).source
+    names = re.findall(r"<B>([^<]*)</B>", source)
+    for name in ("X", "Y", "W1", "b1", "W1 @ X", "Z1", "A1", "W2 @ A1", "Z2", "A2", "L", "J"):
+        assert name in names, name
+    assert not [n for n in names if re.fullmatch(r"(t|input|param)\d+", n)], names  # no numbered names
+    layer1, layer2 = _cluster_block(source, "layer1"), _cluster_block(source, "layer2")
+    for name in ("W1", "b1", "Z1", "A1"):
+        assert f"<B>{name}</B>" in layer1 and f"<B>{name}</B>" not in layer2
+    for name in ("W2", "b2", "Z2", "A2"):
+        assert f"<B>{name}</B>" in layer2 and f"<B>{name}</B>" not in layer1
+    assert "<B>X</B>" not in layer1  # the data is not a layer's parameter
+
+
+def test_module_outputs_are_named_by_their_path() -> None:
+    net = tg.nn.Sequential(tg.nn.Linear(3, 2, "relu", seed=0), tg.nn.Linear(2, 1, seed=1))
+    source = tg.draw_cost(net, np.ones((3, 4)), np.zeros((1, 4)), loss=tg.functional.mse_loss).source
+    names = re.findall(r"<B>([^<]*)</B>", source)
+    assert "layers.0" in names and "layers.1" in names and "layers.0.W" in names
+    layer = _cluster_block(source, "layers.0")
+    assert "<B>layers.0.W</B>" in layer and "<B>layers.0</B>" in layer
+
+
+def test_machine_epsilon_guard_is_not_shown_but_a_chosen_eps_is() -> None:
+    a = tg.Tensor([[0.3, 0.9]], requires_grad=True, name="a")
+    source = tg.draw_graph(tg.binary_cross_entropy(a, [[0.0, 1.0]]), rules=True).source
+    assert "binary_cross_entropy" in source and "eps=" not in source
+    scaled = Op("scaled", lambda x, eps: x * eps, (lambda g, out, x, eps: g * eps,), rule="dx = g * eps")
+    assert "eps=0.5" in tg.draw_graph(apply(scaled, a, eps=0.5).sum()).source
+
+
+def test_seed_gradient_is_neutral_and_off_the_heat_scale(dot: None) -> None:
+    pic = Picture(planar_cost_drawing(grad_heat=True))
+    j = pic.node_by_name("J")
+    assert pic.fill(j) == viz.SEED_FILL
+    fills = {name: pic.fill(pic.node_by_name(name)) for name in ("A2", "Z1", "W1")}
+    # the hottest colour is the largest gradient below the seed (dA2), not the loss itself
+    assert fills["A2"] == viz.HEAT_STOPS[-1]
+    assert fills["W1"] != viz.HEAT_STOPS[-1]
+    assert "seed grad 1" in pic.label("legend")
+    into_j = next(e for e in pic.edges if e.endswith("->" + j))
+    assert pic.edge_groups[into_j].find(f"{SVG}path").get("stroke") == viz.SEED_EDGE
+
+
+def test_default_layout_reads_at_readme_column_width(dot: None) -> None:
+    """Top to bottom, one column: narrow enough for a README column at full size, legend below the loss."""
+    for units in ([2, 4, 1], [12, 20, 7, 5, 1]):
+        X = np.random.RandomState(0).rand(units[0], 8)
+        model = tg.nn.MLP(units, hidden="relu", init="course-deep", seed=1)
+        pic = Picture(tg.draw_cost(model, X, (np.arange(8) % 2)[None, :].astype(float), grad_heat=True, rules=True))
+        width, height = (float(pic.root.get(k).removesuffix("pt")) for k in ("width", "height"))
+        assert width <= 640, (units, width)  # about 850 px: GitHub's README column, text at full size
+        assert height > width
+        legend_y, j_y = (
+            float(next(pic.nodes[k].iter(f"{SVG}text")).get("y")) for k in ("legend", pic.node_by_name("J"))
+        )
+        assert legend_y > j_y  # SVG y grows downwards: the legend is below the loss, not beside the inputs

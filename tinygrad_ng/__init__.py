@@ -12,11 +12,13 @@ math of deep learning (Andrew Ng's *Neural Networks and Deep Learning* conventio
 
 from . import _methods, constructors, conv, data, functional, losses, nn, ops_math, ops_reduce, ops_shape, optim, train
 from .autograd import detect_anomaly, grad
+from .compile import Compiled, compile
 from .custom import CustomOp, custom_op
 from .errors import (
     AllocationError,
     AnomalyError,
     ArgumentError,
+    CompileError,
     DTypeError,
     GradcheckError,
     GraphError,
@@ -42,6 +44,7 @@ from .functional import (
 from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .ops import REGISTRY
 from .tensor import Tensor, enable_grad, is_grad_enabled, name_scope, no_grad
+from .train import draw_cost
 from .viz import GraphDrawing, draw_graph
 
 __version__ = "0.1.0"
@@ -56,6 +59,9 @@ __all__ = [
     "is_grad_enabled",
     "name_scope",
     "detect_anomaly",
+    "compile",
+    "Compiled",
+    "CompileError",
     "REGISTRY",
     "concatenate",
     "stack",
@@ -84,6 +90,7 @@ __all__ = [
     "CustomOp",
     "GraphvizNotFoundError",
     "draw_graph",
+    "draw_cost",
     "GraphDrawing",
     "explore",
     "Explorer",

@@ -24,6 +24,7 @@ class _Mode(threading.local):
     grad_enabled = True
     anomaly = False
     scope: str | None = None
+    reads: list[tuple[Any, Any]] | None = None  # while compile traces: the tensor values Python read (item, bool)
 
 
 mode = _Mode()

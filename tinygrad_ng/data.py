@@ -174,7 +174,7 @@ def load_catvnoncat(path: str | os.PathLike[str] | None = None, *, flatten: bool
     ``(12288, 209)`` float64 in [0, 1]; with ``flatten=False`` they are the raw ``(m, 64, 64, 3)``
     uint8 arrays. Labels are ``(1, m)`` float64 of 0/1. ``path=None`` looks where
     :func:`catvnoncat_dir` says: ``$TINYGRAD_NG_CATVNONCAT``, then ``../shared/data/catvnoncat``
-    next to a source checkout. Needs h5py (``pip install tinygrad-ng[train]``).
+    next to a source checkout. Needs h5py (``pip install h5py``, or ``pip install -e ".[train]"`` in the checkout).
 
     A file whose sha256 differs from the course's published files triggers a warning (it may be a
     different version of the data), unless ``check=False``.
@@ -191,7 +191,7 @@ def load_catvnoncat(path: str | os.PathLike[str] | None = None, *, flatten: bool
         import h5py
     except ImportError:
         raise ImportError(
-            "load_catvnoncat needs h5py: pip install 'tinygrad-ng[train]' (or pip install h5py)"
+            "load_catvnoncat needs h5py: pip install h5py (in the tinygrad_ng checkout: pip install -e '.[train]')"
         ) from None
     if check:
         for name, digest in CATVNONCAT_SHA256.items():

@@ -16,6 +16,7 @@ class                  raised for                             also a
 ``GradcheckError``     gradients that disagree with FD        ``AssertionError``
 ``SerializationError`` a parameter file that cannot be read   ``ValueError``
 ``AllocationError``    a tensor too large to allocate         ``MemoryError``
+``CompileError``       a function compile cannot replay       ``RuntimeError``
 =====================  =====================================  ==========================
 
 ``GraphvizNotFoundError`` (also a ``RuntimeError``) is raised for rendering a graph drawing to
@@ -90,3 +91,7 @@ def shape_str(*arrays: object) -> str:
         dtype = getattr(a, "dtype", None)
         parts.append(f"{tuple(shape)} {dtype}" if shape is not None else type(a).__name__)
     return " and ".join(parts)
+
+
+class CompileError(TinygradError, RuntimeError):
+    """A function :func:`tinygrad_ng.compile` cannot trace and replay faithfully (the message says why)."""

@@ -31,15 +31,17 @@ import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._files import write_text
-from .autograd import grad, topological_order, trace_backward
 from .errors import ArgumentError, GraphError
-from .tensor import Tensor
+from .graph import run, topological_order, trace_backward
 from .viz import GraphDrawing, _attrs_text, _check_roots, _leaf_scope, _parent_scope, _quote, _shape
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 __all__ = ["Explorer", "explore"]
 
@@ -270,9 +272,11 @@ class _Recording:
                 sums[id(p)] = gp
             self.steps[-1]["sends"].append(send)
 
+        capture: dict[int, Any] = {id(t): None for t in wanted}  # the walk stores gradients here, not in .grad
+        seeds = [np.ones_like(r._data) for r in self.roots]
         with trace_backward(hook):
-            found = grad(self.roots, wanted, retain_graph=True, allow_unused=True)
-        return {id(t): g.data for t, g in zip(wanted, found) if g is not None}
+            run(self.roots, seeds, retain_graph=True, create_graph=False, capture=capture)
+        return {key: np.asarray(g) for key, g in capture.items() if g is not None}
 
 
 def _rule(t: Tensor) -> str:
@@ -465,7 +469,18 @@ class _Layout:
             subs = [cluster_ids[t] for t in clusters if t.startswith(s + ".")]
             info[cid] = {"label": s, "nodes": inside, "subs": subs}
         drawn = sum(2 if "op" in nodes[i] else 1 for i in members)
-        outer = [cid for s, cid in cluster_ids.items() if _parent_scope(s, clusters) is None]
+        # Fold each cluster of at most start_collapsed nodes whose enclosing clusters are larger:
+        # the layers of a network, the time steps inside a recurrent module.
+        fold: list[str] = []
+        stack = [s for s in clusters if _parent_scope(s, clusters) is None]
+        while stack:
+            s = stack.pop()
+            inner = [t for t in clusters if _parent_scope(t, clusters) == s]
+            if len(info[cluster_ids[s]]["nodes"]) > self.start_collapsed and inner:
+                stack += inner
+            else:
+                fold.append(s)
+        outer = [cluster_ids[s] for s in sorted(fold)]
         return {
             "scope": scope,
             "dot": "\n".join(lines) + "\n",

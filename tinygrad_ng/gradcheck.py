@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ._mode import enable_grad
+from ._progress import progress_bar
 from .autograd import grad
 from .errors import ArgumentError, DTypeError, GradcheckError
 from .graph import Node, sum_to, topological_order
@@ -49,6 +50,7 @@ __all__ = [
 COURSE_THRESHOLD = 1e-7
 """The course's bound on :func:`relative_difference` for a correct backward pass (course 2)."""
 
+PROGRESS_DELAY = 1.0  # seconds before a gradient check shows its progress bar: short checks print nothing
 _MAX_LOCAL_ELEMENTS = 4096  # past this size a node's input is checked along random directions
 _LOCAL_DIRECTIONS = 4
 
@@ -72,6 +74,8 @@ class InputCheck:
         rel_difference: the course's ``||g - n|| / (||g|| + ||n||)``.
         kinks: the input elements found at a non-differentiable point (not counted as failures).
         passed: whether every checked element is within tolerance.
+        tolerance_used: the largest ``|g - n| / (atol + rtol * |n|)``: the pass rule holds where it
+            is at most 1, so this is what decided ``passed``.
 
     >>> import tinygrad_ng as tg
     >>> x = tg.Tensor([1.0, -2.0], requires_grad=True, name="x")
@@ -93,6 +97,7 @@ class InputCheck:
     rel_difference: float
     kinks: tuple[tuple[int, ...], ...]
     passed: bool
+    tolerance_used: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,9 +191,12 @@ class GradcheckReport:
         mode = "random directions" if self.fast else "full Jacobian"
         head = (
             f"{what} {'passed' if self.passed else 'FAILED'} ({mode}, eps={self.eps:g}, "
-            f"atol={self.atol:g}, rtol={self.rtol:g})"
+            f"atol={self.atol:g}, rtol={self.rtol:g})\n"
+            "  an element passes when |g - n| <= atol + rtol*|n| (g: reverse mode, n: finite differences);\n"
+            "  err/tol is the largest |g - n| / (atol + rtol*|n|): ok when it is at most 1"
         )
-        rows = [["input", "shape", "dtype", "max abs err", "max rel err", "worst at", "rel diff", "kinks", "result"]]
+        columns = ["input", "shape", "dtype", "max abs err", "max rel err", "worst at", "err/tol", "rel diff", "kinks"]
+        rows = [[*columns, "result"]]
         for c in self.inputs:
             label = f"{c.index} {c.name!r}" if c.name else str(c.index)
             worst = "-" if c.worst_index is None else str(c.worst_index)
@@ -200,6 +208,7 @@ class GradcheckReport:
                     f"{c.max_abs_err:.2e}",
                     f"{c.max_rel_err:.2e}",
                     worst,
+                    f"{c.tolerance_used:.2g}",
                     f"{c.rel_difference:.2e}",
                     str(len(c.kinks)),
                     "ok" if c.passed else "FAILED",
@@ -351,6 +360,7 @@ def _differences(
     f0: np.ndarray,
     directions: Sequence[np.ndarray],
     eps: float,
+    bar: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Central, forward and backward differences of ``f`` along each direction: one column each.
 
@@ -369,6 +379,8 @@ def _differences(
         num[:, j] = ((f_plus - f_minus) / (hp + hm)).ravel()
         fwd[:, j] = ((f_plus - f0) / hp).ravel()
         bwd[:, j] = ((f0 - f_minus) / hm).ravel()
+        if bar is not None:
+            bar.update()
     return num, fwd, bwd
 
 
@@ -429,11 +441,19 @@ def _input_check(
         rel_difference=relative_difference(a[ok], num[ok]),
         kinks=tuple(where(c) for c in (np.flatnonzero(kink.any(axis=0)) if kink.size else ())),
         passed=not bad.any(),
+        tolerance_used=float(excess.max(initial=0.0)),
     )
 
 
 def _full_check(
-    fn: Callable[..., Any], args: Sequence[Any], checked: Sequence[int], eps: float, atol: float, rtol: float, what: str
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    checked: Sequence[int],
+    eps: float,
+    atol: float,
+    rtol: float,
+    what: str,
+    bar: Any = None,
 ) -> list[InputCheck]:
     run = _Perturb(fn, args, what)
     f0 = run()
@@ -441,7 +461,7 @@ def _full_check(
     rows = []
     for i, a in zip(checked, analytic):
         t = args[i]
-        num, fwd, bwd = _differences(lambda d, t=t: run.shifted(t, d), f0, _unit_directions(t.shape), eps)
+        num, fwd, bwd = _differences(lambda d, t=t: run.shifted(t, d), f0, _unit_directions(t.shape), eps, bar)
         rows.append(_input_check(i, t, a, num, fwd, bwd, atol, rtol, located=True))
     return rows
 
@@ -455,6 +475,7 @@ def _fast_check(
     rtol: float,
     rng: np.random.Generator,
     what: str,
+    bar: Any = None,
 ) -> list[InputCheck]:
     run = _Perturb(fn, args, what)
     with enable_grad():
@@ -478,7 +499,7 @@ def _fast_check(
             out, moved = run.shifted(t, delta)
             return np.array([u @ out]), moved
 
-        num, fwd, bwd = _differences(projected, np.array([u @ f0]), [v], eps)
+        num, fwd, bwd = _differences(projected, np.array([u @ f0]), [v], eps, bar)
         rows.append(_input_check(i, t, np.array([[a]]), num, fwd, bwd, atol, rtol, located=False))
     return rows
 
@@ -593,16 +614,20 @@ def _check(
     raise_on_failure: bool,
     seed: int | None,
     order: int,
+    progress: bool | None = False,
 ) -> GradcheckReport:
     """The check behind :func:`gradcheck` (order 1) and :func:`gradgradcheck` (order 2)."""
     what = "gradgradcheck" if order == 2 else "gradcheck"
     _check_settings(eps, atol, rtol, what)
     args, checked = _arguments(inputs, what)
     notes = _dtype_notes(args, checked, eps, atol, what)
-    if fast:
-        rows = _fast_check(fn, args, checked, eps, atol, rtol, np.random.default_rng(seed), what)
-    else:
-        rows = _full_check(fn, args, checked, eps, atol, rtol, what)
+    steps = len(checked) if fast else sum(args[i].size for i in checked)
+    unit = "input" if fast else "entry"
+    with progress_bar(steps, progress, unit=unit, delay=PROGRESS_DELAY) as bar:
+        if fast:
+            rows = _fast_check(fn, args, checked, eps, atol, rtol, np.random.default_rng(seed), what, bar)
+        else:
+            rows = _full_check(fn, args, checked, eps, atol, rtol, what, bar)
     passed = all(r.passed for r in rows)
     nodes = () if passed else tuple(_localise(fn, args, eps, atol, rtol, seed, what))
     report = GradcheckReport(
@@ -632,6 +657,7 @@ def gradcheck(
     fast: bool = False,
     raise_on_failure: bool = True,
     seed: int | None = 0,
+    progress: bool | None = None,
 ) -> GradcheckReport:
     """Check the reverse-mode gradients of ``fn(*inputs)`` against central finite differences.
 
@@ -650,11 +676,14 @@ def gradcheck(
         raise_on_failure: raise :class:`~tinygrad_ng.GradcheckError` (carrying the report in
             ``.report``) when the check fails; otherwise return the failing report.
         seed: seeds the random directions and the local checks (None: fresh each time).
+        progress: show a progress bar with an estimate of the time left once the check has run
+            a second (it needs tqdm); None shows it when stderr is a terminal.
 
     Returns:
         A :class:`GradcheckReport`: truthy when the check passed; ``str(report)`` is a table
-        with, per input, the largest absolute and relative errors, the worst element, the
-        course's relative difference and the non-differentiable points found. When the check
+        with, per input, the largest absolute and relative errors, the worst element, how much
+        of the tolerance the worst element used (``err/tol``, at most 1 to pass), the course's
+        relative difference and the non-differentiable points found. When the check
         fails, ``report.culprits`` names the ops whose VJP disagrees with their own forward.
 
     Raises:
@@ -671,7 +700,7 @@ def gradcheck(
     >>> bool(report), report.inputs[0].rel_difference < 1e-7
     (True, True)
     """
-    return _check(fn, inputs, eps, atol, rtol, fast, raise_on_failure, seed, order=1)
+    return _check(fn, inputs, eps, atol, rtol, fast, raise_on_failure, seed, order=1, progress=progress)
 
 
 def gradgradcheck(

@@ -117,7 +117,8 @@ class Module:
     A parameter is an attribute holding a :class:`Tensor` that requires grad; a sub-module is an
     attribute holding a Module, or a list/tuple of Modules (named ``key.0``, ``key.1``...).
     Subclasses define ``forward``; calling the module runs it inside ``name_scope`` of the
-    module's attribute name in its parent.
+    module's attribute name in its parent, and names an unnamed output by that path (``hidden``),
+    so graph drawings say which module made which tensor.
 
     >>> class TwoLayer(Module):
     ...     def __init__(self):
@@ -132,6 +133,8 @@ class Module:
     (1, 5)
     >>> model.hidden.W.name, model.num_parameters()
     ('hidden.W', 17)
+    >>> model.hidden(np.zeros((2, 5))).name
+    'hidden'
     """
 
     _scope: str | None = None
@@ -146,7 +149,10 @@ class Module:
         if not isinstance(x, Tensor):
             x = constant(x) if isinstance(x, np.ndarray) and x.dtype.kind in "biuf" else Tensor(x)
         with name_scope(self._scope) if self._scope else contextlib.nullcontext():
-            return self.forward(x)
+            out = self.forward(x)
+        if isinstance(out, Tensor) and out is not x and out.name is None and out.scope:
+            out.name = out.scope  # the module's path ("hidden", "layers.0"): what a graph drawing shows
+        return out
 
     def __setattr__(self, key: str, value: Any) -> None:
         object.__setattr__(self, key, value)
@@ -480,6 +486,9 @@ class MLP(Module):
     >>> model = MLP([12288, 20, 7, 5, 1], init="course-deep", seed=1)
     >>> model.W1.shape, model.b4.shape
     ((20, 12288), (1, 1))
+    >>> A4 = model(np.zeros((12288, 3)))
+    >>> A4.name, A4.parents[0].name  # A4 = sigmoid(Z4)
+    ('A4', 'Z4')
     """
 
     def __init__(

@@ -170,6 +170,31 @@ class Tensor:
 
     # ----------------------------------------------------------------- constructors
     @classmethod
+    def from_numpy(cls, arr: np.ndarray, requires_grad: bool = False, name: str | None = None) -> Tensor:
+        """A tensor that shares ``arr``'s memory instead of copying it (as ``torch.from_numpy``).
+
+        The way in for a large data set: ``Tensor(X)`` copies ``X``, this does not. The tensor
+        is protected as any other: while a recorded graph needs its values, ``.data`` is read-only
+        and in-place edits through it raise :class:`InplaceError`. Writing to ``arr`` itself
+        changes the tensor (the memory is shared); leave it alone while training.
+
+        >>> X = np.arange(6.0).reshape(2, 3)  # (n_x, m)
+        >>> t = Tensor.from_numpy(X)
+        >>> np.shares_memory(t.data, X), t.dtype
+        (True, dtype('float64'))
+        """
+        if not isinstance(arr, np.ndarray):
+            raise DTypeError(f"Tensor.from_numpy: needs a NumPy array, got {type(arr).__name__}; use Tensor(data)")
+        if arr.dtype.kind not in "biuf":
+            raise DTypeError(f"Tensor.from_numpy: unsupported dtype {arr.dtype}; tensors hold bool, integer or floats")
+        if requires_grad and arr.dtype.kind != "f":
+            raise DTypeError(f"Tensor.from_numpy: requires_grad=True needs a floating-point dtype, got {arr.dtype}")
+        t = constant(arr)
+        t.requires_grad = bool(requires_grad)
+        t.name = name
+        return t
+
+    @classmethod
     def zeros(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None) -> Tensor:
         """A tensor of zeros. ``Tensor.zeros(2, 3)`` or ``Tensor.zeros((2, 3))``.
 
@@ -394,7 +419,10 @@ class Tensor:
         """
         if self._data.size != 1:
             raise ShapeError(f"item: needs a tensor with one element, got shape {self.shape}")
-        return self._data.item()
+        value = self._data.item()
+        if mode.reads is not None:
+            mode.reads.append((self, value))
+        return value
 
     def tolist(self) -> Any:
         """The values as nested Python lists.
@@ -423,7 +451,10 @@ class Tensor:
             raise ShapeError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all() on .data"
             )
-        return bool(self._data)
+        value = bool(self._data)
+        if mode.reads is not None:
+            mode.reads.append((self, value))
+        return value
 
     def __float__(self) -> float:
         return float(self.item())

@@ -1,6 +1,7 @@
 """Hypothesis strategies and assertions for testing your own models and ops with tinygrad_ng.
 
-Needs Hypothesis (``pip install "tinygrad-ng[testing]"``); nothing else in tinygrad_ng imports it.
+Needs Hypothesis (``pip install hypothesis``, or ``pip install -e ".[testing]"`` in the checkout);
+nothing else in tinygrad_ng imports it.
 
 A property test of a gradient in a few lines::
 
@@ -37,7 +38,8 @@ try:
     from hypothesis.extra import numpy as hnp
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "tinygrad_ng.testing needs Hypothesis; install it with: pip install 'tinygrad-ng[testing]'"
+        "tinygrad_ng.testing needs Hypothesis: pip install hypothesis (in the tinygrad_ng checkout: "
+        "pip install -e '.[testing]')"
     ) from e
 
 from .errors import ArgumentError, DTypeError

@@ -20,12 +20,11 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,14 +32,17 @@ from typing import Any
 import numpy as np
 
 from ._files import atomic_write
+from ._progress import progress_bar
+from .compile import Compiled
 from .data import minibatches
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, CompileError, ShapeError
 from .functional import binary_cross_entropy
 from .nn import Module
 from .optim import SGD, Optimizer
 from .tensor import ArrayLike, Tensor, no_grad
+from .viz import GraphDrawing, draw_graph
 
-__all__ = ["History", "fit", "predict", "accuracy", "plot_costs", "plot_decision_boundary"]
+__all__ = ["History", "fit", "predict", "accuracy", "plot_costs", "plot_decision_boundary", "draw_cost"]
 
 Loss = Callable[[Tensor, Tensor], Tensor]
 
@@ -101,26 +103,6 @@ class _DeferSigint:
             signal.signal(signal.SIGINT, self._previous)
 
 
-@contextlib.contextmanager
-def _progress(total: int, enabled: bool | None) -> Iterator[Any]:
-    """A tqdm bar (or None when disabled, not a terminal, or tqdm is not installed)."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    bar = None
-    if enabled:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            bar = None
-        else:
-            bar = tqdm(total=total, unit="it", dynamic_ncols=True, leave=True)
-    try:
-        yield bar
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 def _as_array(x: ArrayLike, name: str) -> np.ndarray:
     arr = x.data if isinstance(x, Tensor) else np.asarray(x)
     if arr.ndim != 2:
@@ -143,6 +125,7 @@ def fit(
     print_every: int | None = None,
     progress: bool | None = None,
     callback: Callable[[int, float], bool | None] | None = None,
+    compile: bool = True,
 ) -> History:
     """Train ``model`` on ``X (n_x, m)``, ``Y (n_y, m)`` by gradient descent; return the cost history.
 
@@ -159,9 +142,13 @@ def fit(
             mean of the batch costs.
         progress: show a tqdm bar with the current cost; None shows it when stderr is a terminal.
         callback: ``callback(iteration, cost)`` after each iteration's update; returning True stops.
+        compile: run the step through :func:`tinygrad_ng.compile` (traced once, replayed as NumPy
+            calls, the same results); where the model or loss cannot be compiled, fit says why in
+            one line on stderr and trains eagerly. False always trains eagerly.
 
     Ctrl-C (or KeyboardInterrupt from the callback) stops after the current iteration, keeping the
-    parameters trained so far; the history then has ``interrupted=True``.
+    parameters trained so far; the history then has ``interrupted=True``. A second Ctrl-C before
+    that iteration ends stops at once: ``KeyboardInterrupt`` propagates.
 
     >>> from tinygrad_ng import nn
     >>> X = np.array([[0.0, 1.0, 2.0, 3.0]]); Y = np.array([[0.0, 0.0, 1.0, 1.0]])
@@ -179,15 +166,26 @@ def fit(
         )
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=lr)
     history = History(lr=opt.lr)
-    with _progress(iterations, progress) as bar, _DeferSigint() as sigint:
+    compiled = [Compiled(lambda X, Y: loss(model(X), Y), optimizer=opt)] if compile else []
+
+    def step(X: np.ndarray, Y: np.ndarray) -> float:
+        if compiled:
+            try:
+                return float(compiled[0](X, Y).item())
+            except CompileError as e:
+                print(f"fit: training eagerly: {str(e).removeprefix('compile: ')}", file=sys.stderr)
+                compiled.clear()
+        return _step(model, opt, loss, X, Y)
+
+    with progress_bar(iterations, progress) as bar, _DeferSigint() as sigint:
         say = bar.write if bar is not None else print
         for i in range(iterations):
             try:
                 if batch_size is None:
-                    cost = _step(model, opt, loss, X_arr, Y_arr)
+                    cost = step(X_arr, Y_arr)
                 else:
                     batches = minibatches(X_arr, Y_arr, batch_size, seed=seed + i)
-                    costs = [_step(model, opt, loss, xb, yb) * xb.shape[1] for xb, yb in batches]
+                    costs = [step(xb, yb) * xb.shape[1] for xb, yb in batches]
                     cost = float(np.sum(costs) / X_arr.shape[1])
                 history.completed = i + 1
                 if i % record_every == 0 or i == iterations - 1:
@@ -200,6 +198,8 @@ def fit(
                     bar.update()
                 stop = callback(i, cost) if callback is not None else False
             except KeyboardInterrupt:
+                if sigint.requested:
+                    raise  # a second Ctrl-C: stop at once
                 stop = True
             if stop or sigint.requested:
                 history.interrupted = True
@@ -258,7 +258,9 @@ def _figure(size: tuple[float, float]) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'tinygrad-ng[train]'") from None
+        raise ImportError(
+            "plotting needs matplotlib: pip install matplotlib (in the tinygrad_ng checkout: pip install -e '.[train]')"
+        ) from None
     return Figure(figsize=size)
 
 
@@ -315,3 +317,42 @@ def plot_decision_boundary(
     ax.set_ylabel("x2")
     ax.set_title(title if title is not None else "Decision boundary")
     return _save_figure(fig, path)
+
+
+def draw_cost(
+    model: Callable[[Tensor], Tensor],
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    loss: Loss | None = None,
+    **options: Any,
+) -> GraphDrawing:
+    """Draw the graph of a model's cost ``J = loss(model(X), Y)``, with the course's names.
+
+    The data are named ``X`` and ``Y`` (arrays are wrapped; tensors keep their own names), the
+    cost ``J`` and, when the cost is the mean of per-sample losses, those ``L``. An ``nn.MLP``
+    names each layer's ``Zl`` and ``Al``, other ``nn`` modules name their outputs by their path,
+    and each parameter is drawn inside its layer's cluster.
+
+    Args:
+        model: a callable from ``X`` to the model's output, such as an ``nn.Module``.
+        X: the inputs ``(n_x, m)``.
+        Y: the labels ``(n_y, m)``.
+        loss: ``loss(output, Y)``; by default :func:`~tinygrad_ng.binary_cross_entropy`.
+        **options: passed to :func:`~tinygrad_ng.draw_graph` (``grad_heat=True``, ``rules=True``...).
+
+    >>> import numpy as np
+    >>> from tinygrad_ng import nn
+    >>> model = nn.MLP([2, 4, 1], hidden="tanh", init="course-small", seed=2)
+    >>> drawing = draw_cost(model, np.ones((2, 3)), np.array([[1.0, 0.0, 1.0]]))
+    >>> all(f"<B>{name}</B>" in drawing.source for name in ("X", "Y", "W1 @ X", "Z1", "A1", "A2", "L", "J"))
+    True
+    """
+    loss = binary_cross_entropy if loss is None else loss
+    X_t = X if isinstance(X, Tensor) else Tensor(X, name="X")
+    Y_t = Y if isinstance(Y, Tensor) else Tensor(Y, name="Y")
+    J = loss(model(X_t), Y_t)  # type: ignore[misc]
+    J.name = J.name or "J"
+    if J.op == "mean" and J.parents and J.parents[0].name is None:
+        J.parents[0].name = "L"  # the course's per-sample loss L(a, y)
+    return draw_graph(J, **options)

@@ -2,22 +2,30 @@
 
 :func:`draw_graph` walks the recorded graph from one or more root tensors (iteratively, so a
 100,000-op chain is fine) and writes Graphviz DOT text. The text needs nothing but NumPy;
-rendering it to SVG or PNG needs the ``graphviz`` Python package (``pip install
-'tinygrad-ng[viz]'``) and Graphviz's ``dot`` program.
+rendering it to SVG or PNG needs the ``graphviz`` Python package (``pip install graphviz``, or
+``pip install -e ".[viz]"`` in the checkout) and Graphviz's ``dot`` program.
 
 What a picture shows:
 
-* **Tensor nodes** (boxes): the name (``name=`` given, or an automatic ``t3``/``param0``/``input1``;
-  a one-element constant shows its value), shape and dtype, and optionally a value summary and
-  a gradient summary (norm, min, max in scientific notation).
-* **Op nodes** (ovals): the op's name and key attributes (axis, exponent, slope...); with
-  ``rules=True`` also its local derivative rule from :data:`tinygrad_ng.ops.REGISTRY`.
+* **Tensor nodes** (boxes): the name (``name=`` given; ``nn.MLP`` names ``Z1``, ``A1``..., other
+  ``nn`` modules name their outputs by their path; else what made it, such as ``W1 @ X``; a
+  one-element constant shows its value; ``t3``/``param0``/``input1`` when nothing short says
+  more), shape and dtype, and optionally a value summary and a gradient summary (norm, min, max
+  in scientific notation).
+* **Op nodes** (ovals): the op's name and key attributes (axis, exponent, slope...; not a
+  clipping constant at machine epsilon); with ``rules=True`` also its local derivative rule from
+  :data:`tinygrad_ng.ops.REGISTRY`, where an input that was broadcast shows the sum the engine
+  takes (``dy = Σ g over axis 1``), and the edges are labelled with the rule's variables.
+* **Layout**: top to bottom by default, one column from the inputs to the loss with parameters
+  beside the op that uses them, long labels wrapped and the legend under the loss, so a model's
+  picture stays about 600 pt wide and reads at the width of a README or docs column.
 * **Roles** by colour and shape, explained in a legend: parameter (a leaf that requires grad),
   input/constant, intermediate, output (the roots, drawn with a double border).
 * Every use of a tensor is an edge: ``a + a`` draws two edges into ``add``. When an op has
   several inputs, each edge is labelled with the input's position.
 * Ops recorded inside :class:`tinygrad_ng.name_scope` (as nn modules do) sit in a cluster named
-  after the scope; ``collapse=`` draws chosen scopes as one box each.
+  after the scope, with the parameters used only there; ``collapse=`` draws chosen scopes as one
+  box each.
 * Past ``max_nodes`` the rest of the graph (the part farthest from the roots) is one visible
   "... N more nodes" box.
 
@@ -40,6 +48,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import textwrap
 from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -83,6 +93,11 @@ ROLE_TEXT = {
 }
 OP_FILL, OP_BORDER = "#fff8e1", "#a1887f"
 NO_GRAD_FILL, ZERO_GRAD_FILL, NONFINITE_FILL = "#ffffff", "#bdbdbd", "#ba68c8"
+# Edges between computed tensors and ops weigh more, so the chain from the input to the loss runs
+# straight down (or across) and inputs and parameters sit beside it, instead of a staircase.
+SPINE = "weight=8"
+# Under grad_heat the roots carry the seed gradient (1): drawn in a neutral colour, off the heat scale.
+SEED_FILL, SEED_EDGE = "#f5f5f5", "#757575"
 # Gradient heat: ColorBrewer's RdYlBu, reversed: blue for tiny (vanishing), red for huge (exploding).
 HEAT_STOPS = (
     "#4575b4", "#74add1", "#abd9e9", "#e0f3f8", "#ffffbf", "#fee090", "#fdae61", "#f46d43", "#d73027",
@@ -141,7 +156,7 @@ class GraphDrawing:
         except ImportError:
             raise GraphvizNotFoundError(
                 "GraphDrawing.render: rendering needs the graphviz Python package: "
-                "pip install 'tinygrad-ng[viz]' (or pip install graphviz); and " + INSTALL_HINT
+                "pip install graphviz (in the tinygrad_ng checkout: pip install -e '.[viz]'); and " + INSTALL_HINT
             ) from None
         try:
             return graphviz.pipe("dot", format, self.source.encode())
@@ -198,7 +213,7 @@ class GraphDrawing:
 def draw_graph(
     root_or_roots: Tensor | Sequence[Tensor],
     *,
-    rankdir: str = "LR",
+    rankdir: str = "TB",
     show: Iterable[str] = ("name", "shape", "dtype", "grad"),
     grad_heat: bool = False,
     rules: bool = False,
@@ -212,11 +227,13 @@ def draw_graph(
 
     Args:
         root_or_roots: the output tensor (a loss) or a sequence of outputs.
-        rankdir: layout direction: ``"LR"`` (inputs left, loss right), ``"TB"``, ``"RL"``, ``"BT"``.
+        rankdir: layout direction: ``"TB"`` (inputs at the top, loss at the bottom: one column
+            that reads at page width), ``"LR"`` (one row, for wide screens), ``"BT"``, ``"RL"``.
         show: what tensor nodes say, any of ``"name"``, ``"shape"``, ``"dtype"``, ``"value"``
             (mean, min, max) and ``"grad"`` (norm, min, max of the gradient).
         grad_heat: colour tensors and edges by gradient magnitude (root mean square of the
-            gradient, log scale): blue for vanishing, red for exploding.
+            gradient, log scale): blue for vanishing, red for exploding. The roots hold the seed
+            gradient 1 and are drawn in a neutral grey, off the scale.
         rules: write each op's local derivative rule (from the op registry) under its name.
         max_nodes: draw at most this many tensor and op nodes, those nearest the roots; the
             rest become one "... N more nodes" box. ``None`` draws everything.
@@ -225,7 +242,7 @@ def draw_graph(
         clusters: group the ops of each scope in a labelled cluster.
         legend: add the legend of roles (and of heat colours).
         heat_range: the gradient magnitudes at the cold and hot ends of the heat scale; by
-            default the smallest and largest in the picture (at least two decades apart).
+            default the smallest and largest in the picture, roots excluded (at least two decades apart).
 
     Returns:
         A :class:`GraphDrawing`: ``.source`` (DOT), ``.save(path)``, ``.render(fmt)``, inline in Jupyter.
@@ -246,7 +263,13 @@ def draw_graph(
     <GraphDrawing: 14 tensors, 8 ops>
     >>> g.source.startswith("digraph")
     True
+
+    A compiled step (:func:`tinygrad_ng.compile`) is drawn as its program: values and NumPy calls
+    (the other options do not apply to it).
     """
+    draw_program = getattr(root_or_roots, "draw_program", None)
+    if callable(draw_program):
+        return draw_program()
     roots = _check_roots(root_or_roots)
     fields = _check_show(show)
     if rankdir not in ("LR", "TB", "RL", "BT"):
@@ -261,7 +284,8 @@ def draw_graph(
     root_ids = {id(_entry(r)) for r in roots}
     grads = _gradients(roots, order) if ("grad" in fields or grad_heat) else {}
     stats = {k: _grad_stats(g) for k, g in grads.items()}
-    heat = _HeatScale(stats.values(), heat_range) if grad_heat else None
+    # The roots' gradient is the seed 1: neither vanishing nor exploding, so it sets no end of the scale.
+    heat = _HeatScale([v for k, v in stats.items() if k not in root_ids], heat_range) if grad_heat else None
     builder = _Builder(order, root_ids, fields, rules, stats, heat, cut, n_hidden)
     builder.place(clusters, collapse)
     source = builder.dot(rankdir, legend)
@@ -501,10 +525,16 @@ def _attr(value: Any) -> str:
     return text if len(text) <= 32 else text[:31] + "…"
 
 
+# A clipping constant at a float type's machine epsilon (the BCE's eps) is a numerical guard, not a setting.
+_MACHINE_EPS = frozenset(float(np.finfo(d).eps) for d in (np.float16, np.float32, np.float64))
+
+
 def _attrs_text(attrs: dict[str, Any]) -> list[str]:
     lines = []
     for key, value in attrs.items():
         if value is None or (key == "keepdims" and value is False):
+            continue
+        if key == "eps" and isinstance(value, float) and value in _MACHINE_EPS:
             continue
         lines.append(f"{key}={_attr(value)}")
     return lines
@@ -546,12 +576,22 @@ class _Builder:
         self.n_ops = 0
 
     def _auto_names(self) -> list[str]:
-        names, counts = [], {"param": 0, "input": 0, "t": 0}
-        for t in self.order:
+        """Each tensor's label: its name; else what made it (``W1 @ X``), its value (a one-element
+        constant), or a numbered ``t3``/``param0``/``input1`` when nothing shorter says more."""
+        names: list[str] = []
+        numbered: set[int] = set()  # the indices that got a numbered name, which says nothing
+        counts = {"param": 0, "input": 0, "t": 0}
+        for i, t in enumerate(self.order):
             if t.name:
                 names.append(t.name)
                 continue
             if type(t) is Node:
+                inputs = [self.index.get(id(p)) for p in t.parents]
+                if inputs and all(j is not None and j not in numbered for j in inputs):
+                    expression = _expression(t.op.name, [names[j] for j in inputs])
+                    if expression is not None:
+                        names.append(expression)
+                        continue
                 kind = "t"
             elif t.requires_grad:
                 kind = "param"
@@ -560,6 +600,7 @@ class _Builder:
                 continue
             else:
                 kind = "input"
+            numbered.add(i)
             names.append(f"{kind}{counts[kind]}")
             counts[kind] += 1
         return names
@@ -586,8 +627,17 @@ class _Builder:
         all_scopes = op_scopes | wanted
         self.all_scopes = all_scopes
         self.use_clusters = clusters
+        users: dict[int, list[str | None]] = {}  # the scopes of the ops that use each tensor
+        for t in self.order:
+            for p in t.parents:
+                users.setdefault(id(p), []).append(t.scope)
         for i, t in enumerate(self.order):
-            scope = t.scope if type(t) is Node else _leaf_scope(t.name, all_scopes)
+            if type(t) is Node:
+                scope = t.scope
+            else:
+                scope = _leaf_scope(t.name, all_scopes)
+                if scope is None and t.requires_grad:  # a parameter sits in the layer that uses it
+                    scope = _common_scope(users.get(id(t), []), all_scopes)
             if scope is None:
                 continue
             outer = _outermost(scope, wanted)
@@ -651,7 +701,7 @@ class _Builder:
             for line in _grad_text(stats, self.heat is not None):
                 lines.append(f'<FONT POINT-SIZE="9">{_html(line)}</FONT>')
         if self.heat is not None and stats is not None:
-            fill = self._heat_fill(stats)
+            fill = SEED_FILL if role == "output" else self._heat_fill(stats)
         if stats is not None and stats.state == "none":
             style += ",dashed"
         ink = _ink(fill)
@@ -678,9 +728,9 @@ class _Builder:
         lines = [f"<B>{_html(op.name)}</B>"]
         lines += [f'<FONT POINT-SIZE="10">{_html(a)}</FONT>' for a in _attrs_text(attrs or {})]
         if self.rules and getattr(op, "rule", None):
-            for part in str(op.rule).split(";"):
-                if part.strip():
-                    lines.append(f'<FONT POINT-SIZE="10" COLOR="#4e342e"><I>{_html(part.strip())}</I></FONT>')
+            for _, part in _rule_parts(op.name, str(op.rule), [p.shape for p in t.parents], t.shape):
+                for line in _wrap(part):
+                    lines.append(f'<FONT POINT-SIZE="10" COLOR="#4e342e"><I>{_html(line)}</I></FONT>')
         tooltip = f"op {op.name}"
         if getattr(op, "rule", None):
             tooltip += f": {op.rule}"
@@ -688,6 +738,39 @@ class _Builder:
             f'o{i} [shape=ellipse, style=filled, fillcolor="{OP_FILL}", color="{OP_BORDER}", '
             f"margin=0.05, label=<{'<BR/>'.join(lines)}>, tooltip={_quote(tooltip)}]"
         )
+
+    def _layer_order(self, i: int) -> list[str]:
+        """Invisible edges that start a layer's cluster below the layer before it.
+
+        When op ``i`` takes a parameter of its own cluster and a tensor made outside it (``W2 @ A1``),
+        the parameter is ranked after that tensor: otherwise ``W2`` sits level with ``A1`` and pushes
+        the whole cluster sideways, and the picture grows a staircase instead of a column.
+        """
+        t = self.order[i]
+        if self.box[i] is not None or self.home[i] is None:
+            return []
+        inside, outside = [], []
+        for p in t.parents:
+            j = self.index.get(id(p))
+            if j is None or self.hidden[j]:
+                continue
+            if type(p) is not Node and p.requires_grad and self.home[j] == self.home[i]:
+                inside.append(j)
+            elif type(p) is Node and self.home[j] != self.home[i]:
+                outside.append(j)
+        return [f"n{k} -> n{j} [style=invis]" for k in outside for j in inside]
+
+    def _input_names(self, i: int) -> list[str]:
+        """The labels of the edges into op ``i``: the rule's variables (x, y; W, A) when rules are shown, else 0, 1."""
+        t = self.order[i]
+        names = [str(pos) for pos in range(len(t.parents))]
+        op = t.op
+        rule = getattr(op, "rule", None)
+        if self.rules and rule:
+            variables = [var for var, _ in _rule_parts(op.name, str(rule), [p.shape for p in t.parents], t.shape)]
+            if len(variables) >= len(names) and None not in variables[: len(names)]:
+                names = [str(v) for v in variables[: len(names)]]
+        return names
 
     def box_node(self, k: int, scope: str) -> str:
         members = self.collapsed[scope]
@@ -713,6 +796,8 @@ class _Builder:
         """The heat colour of the gradient that flows back along the edges of tensor ``i``."""
         if self.heat is None:
             return "#546e7a"
+        if id(self.order[i]) in self.root_ids:
+            return SEED_EDGE  # the seed gradient 1 is not on the heat scale
         stats = self.stats.get(id(self.order[i]))
         if stats is None:
             return "#9e9e9e"
@@ -750,9 +835,10 @@ class _Builder:
                 op_id = f"o{i}"
                 body[home].append(self.op_node(i))
                 self.n_ops += 1
-                edges.append(f'o{i} -> n{i} [color="{colour}", penwidth={width}]')
+                edges.append(f'o{i} -> n{i} [color="{colour}", penwidth={width}, {SPINE}]')
             parents = t.parents
             label_inputs = len(parents) > 1 and op_id.startswith("o")
+            names = self._input_names(i) if label_inputs else []
             versions, saved = t.versions, t.saved
             for pos, p in enumerate(parents):
                 j = self.index.get(id(p))
@@ -762,8 +848,10 @@ class _Builder:
                 if src == op_id:
                     continue
                 attrs = [f'color="{self.edge_colour(j)}"', f"penwidth={width}"]
+                if type(p) is Node:
+                    attrs.append(SPINE)
                 if label_inputs:
-                    attrs.append(f'label="{pos}", fontsize=9, fontcolor="#78909c"')
+                    attrs.append(f'label="{names[pos]}", fontsize=9, fontcolor="#78909c"')
                 used = saved[pos] if saved is not None else _tensor(p)
                 if used is not None and used._version != versions[pos]:
                     attrs = [
@@ -777,6 +865,7 @@ class _Builder:
                 edges.append(f"{src} -> {op_id} [{', '.join(attrs)}]")
             if id(t) in self.cut:
                 edges.append(f'more -> {op_id} [style=dashed, color="#9e9e9e"]')
+            edges += self._layer_order(i)
         if self.n_hidden:
             body[None].append(
                 f'more [shape=note, style="filled,dashed", fillcolor="#fafafa", color="#757575", '
@@ -793,6 +882,8 @@ class _Builder:
         lines += ["  " + e for e in edges]
         if legend:
             lines.append("  " + self._legend())
+            # below the roots (after them, for "LR"), so it never widens the picture beside the inputs
+            lines += [f"  n{i} -> legend [style=invis]" for i, t in enumerate(self.order) if id(t) in self.root_ids]
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -829,6 +920,8 @@ class _Builder:
             fill, border, _, _ = ROLE_STYLE[role]
             fill = "#ffffff" if self.heat is not None else fill
             mark = "" if role in present else " (none here)"
+            if self.heat is not None and role == "output":
+                fill, mark = SEED_FILL, mark + " (seed grad 1, not on the scale)"
             left.append((f'BGCOLOR="{fill}" COLOR="{border}" BORDER="2"', ROLE_TEXT[role] + mark))
         left.append((f'BGCOLOR="{OP_FILL}" COLOR="{OP_BORDER}" BORDER="1"', "op"))
         right: list[tuple[str, str]] = []
@@ -853,6 +946,80 @@ class _Builder:
             rows.append(f"<TR>{cells}</TR>")
         table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
         return f'legend [shape=box, style="rounded", color="#bdbdbd", fontsize=10, label=<{table}>]'
+
+
+_SYMBOLS = {"add": "+", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
+
+
+def _expression(op: str, inputs: Sequence[str], limit: int = 20) -> str | None:
+    """A short name for an op's output from its inputs' names (``W1 @ X``, ``tanh(Z1)``), or None if too long.
+
+    >>> _expression("matmul", ["W1", "X"]), _expression("tanh", ["Z1"]), _expression("add", ["W1 @ X", "b1"])
+    ('W1 @ X', 'tanh(Z1)', '(W1 @ X) + b1')
+    """
+    if op in _SYMBOLS and len(inputs) == 2:
+        a, b = (f"({n})" if " " in n else n for n in inputs)
+        text = f"{a} {_SYMBOLS[op]} {b}"
+    else:
+        text = f"{op}({', '.join(inputs)})"
+    return text if len(text) <= limit else None
+
+
+def _rule_parts(
+    op: str, rule: str, parent_shapes: Sequence[tuple[int, ...]], out_shape: tuple[int, ...]
+) -> list[tuple[str | None, str]]:
+    """An op's derivative rule split into its parts, each with the variable it gives (``dy = g`` -> ``y``).
+
+    Part ``k`` is input ``k``'s gradient. Where an elementwise op broadcast input ``k``, the engine
+    sums the gradient down to the input's shape, and the part says so: ``dy = g`` becomes
+    ``dy = Σ g over axis 1``.
+
+    >>> _rule_parts("add", "dx = g;  dy = g", [(7, 6), (7, 1)], (7, 6))
+    [('x', 'dx = g'), ('y', 'dy = Σ g over axis 1')]
+    """
+    elementwise = _broadcasts(op, parent_shapes, out_shape)
+    out: list[tuple[str | None, str]] = []
+    for k, part in enumerate(p.strip() for p in rule.split(";") if p.strip()):
+        match = re.match(r"d(\w+)\s*=\s*(.*)$", part)
+        if match is None or k >= len(parent_shapes):
+            out.append((None, part))
+            continue
+        var, rhs = match.groups()
+        axes = _broadcast_axes(parent_shapes[k], out_shape) if elementwise else []
+        if axes:
+            where = f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
+            summed = rhs if re.fullmatch(r"\w+", rhs) else f"({rhs})"
+            part = f"d{var} = Σ {summed} over {where}"
+        out.append((var, part))
+    return out
+
+
+# Ops with several inputs that are not broadcast against each other (their VJPs return each input's shape).
+_NOT_BROADCAST = frozenset({"matmul", "concatenate"})
+
+
+def _broadcasts(op: str, parent_shapes: Sequence[tuple[int, ...]], out_shape: tuple[int, ...]) -> bool:
+    """Whether ``op`` broadcast its inputs together into ``out_shape``, as elementwise ops do."""
+    if op in _NOT_BROADCAST or len(parent_shapes) < 2:
+        return False
+    try:
+        return tuple(np.broadcast_shapes(*parent_shapes)) == tuple(out_shape)
+    except ValueError:
+        return False
+
+
+def _broadcast_axes(shape: tuple[int, ...], out_shape: tuple[int, ...]) -> list[int]:
+    """The axes of ``out_shape`` that broadcasting ``shape`` to it added or stretched."""
+    lead = len(out_shape) - len(shape)
+    if lead < 0:
+        return []
+    stretched = [lead + i for i, n in enumerate(shape) if n == 1 and out_shape[lead + i] != 1]
+    return list(range(lead)) + stretched
+
+
+def _wrap(text: str, width: int = 40) -> list[str]:
+    """``text`` broken at spaces into lines of at most ``width`` characters, so nodes stay narrow."""
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [text]
 
 
 def _value_text(data: np.ndarray) -> str:
@@ -897,6 +1064,20 @@ def _outermost(scope: str, wanted: set[str]) -> str | None:
     for p in [*_prefixes(scope), scope]:
         if p in wanted:
             return p
+    return None
+
+
+def _common_scope(scopes: Sequence[str | None], known: set[str]) -> str | None:
+    """The innermost scope of ``known`` that contains every one of ``scopes`` (None if one is None).
+
+    >>> _common_scope(["layer1", "layer1"], {"layer1", "layer2"}), _common_scope(["layer1", "layer2"], {"layer1"})
+    ('layer1', None)
+    """
+    if not scopes or any(s is None for s in scopes):
+        return None
+    for candidate in reversed([*_prefixes(scopes[0]), scopes[0]]):  # type: ignore[arg-type]
+        if candidate in known and all(s == candidate or s.startswith(candidate + ".") for s in scopes):  # type: ignore[union-attr]
+            return candidate
     return None
 
 
