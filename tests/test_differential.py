@@ -184,6 +184,9 @@ OUTSIDE: dict[str, Callable[..., bool]] = {
     # loses the second derivative through the exponent there; ours keeps y x^(y-1) (= 1/x at y = 0).
     "pow": lambda a, b: bool((np.asarray(b) == 0).any()),
 }
+# Ops whose second derivative in PyTorch loses digits (test_convention_bce_second_derivative):
+# programs using them compare first order only.
+FIRST_ORDER_ONLY = {"bce"}
 assert set(OURS) == set(THEIRS)
 
 
@@ -561,10 +564,11 @@ def check_program(program: Program) -> bool:
             assert_close(x.grad, 2 * g1, f"r{i}.grad after two backwards", tol)
         assert_close(x.grad, None if y.grad is None else y.grad.numpy(), f"r{i}.grad after two backwards", tol)
 
-    with np.errstate(all="ignore"):
-        hv_ours = _hvp_ours(program)
-    for i, (h, k) in enumerate(zip(hv_ours, _hvp_theirs(program))):  # second order
-        assert_close(h, k, f"Hessian-vector product for r{i}", tol)
+    if not any(step.op in FIRST_ORDER_ONLY for step in program.steps):
+        with np.errstate(all="ignore"):
+            hv_ours = _hvp_ours(program)
+        for i, (h, k) in enumerate(zip(hv_ours, _hvp_theirs(program))):  # second order
+            assert_close(h, k, f"Hessian-vector product for r{i}", tol)
 
     with tg.no_grad(), np.errstate(all="ignore"):  # no_grad: same values, nothing recorded
         quiet = run(program, Ours(), record=False)
@@ -638,6 +642,22 @@ def test_convention_bce_clips_probabilities_where_pytorch_clamps_the_log() -> No
     theirs = F.binary_cross_entropy(torch.zeros(1, dtype=torch.float64), torch.ones(1, dtype=torch.float64)).item()
     assert ours == pytest.approx(-np.log(np.finfo(np.float64).eps))  # 36.04: log of eps
     assert theirs == 100.0  # log clamped at -100
+
+
+@pytest.mark.parametrize("z", [4.0, 7.389, 12.0])
+def test_convention_bce_second_derivative_is_exact_where_pytorch_loses_digits(z: float) -> None:
+    """d²/dz² of BCE(sigmoid(z), 0) = softplus''(z) = sigmoid(z) sigmoid(-z), computed stably here."""
+    exact = 1 / (1 + np.exp(-z)) / (1 + np.exp(z))
+    x = Tensor(z, requires_grad=True)
+    (g,) = tg.grad(tg.binary_cross_entropy(x.sigmoid(), 0.0), x, create_graph=True)
+    (h,) = tg.grad(g, x)
+    t = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    (tg_,) = torch.autograd.grad(
+        F.binary_cross_entropy(t.sigmoid(), torch.zeros((), dtype=torch.float64)), t, create_graph=True
+    )
+    (th,) = torch.autograd.grad(tg_, t)
+    assert h.item() == pytest.approx(exact, rel=1e-12)
+    assert abs(th.item() / exact - 1) > 1e-9  # PyTorch: 6e-9 at z = 4, 5e-6 at 7.4, 5e-2 at 12
 
 
 def test_convention_dtypes() -> None:

@@ -397,6 +397,8 @@ def check_float32(name: str, arrays: list[np.ndarray], attrs: dict[str, Any]) ->
     for dt in (np.float32, np.float64):
         if name == "astype":
             attrs = {"dtype": np.dtype(dt)}
+        # floating array attributes (pooling weights) in the inputs' precision too
+        attrs = {k: v.astype(dt) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v for k, v in attrs.items()}
         inputs = [Tensor(a.astype(dt), requires_grad=True) for a in arrays]
         out = apply(op, *inputs, **attrs)
         (out * weights(np.random.default_rng(0), out.shape).astype(dt)).sum().backward()

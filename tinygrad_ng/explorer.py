@@ -31,15 +31,17 @@ import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._files import write_text
-from .autograd import grad, topological_order, trace_backward
 from .errors import ArgumentError, GraphError
-from .tensor import Tensor
+from .graph import run, topological_order, trace_backward
 from .viz import GraphDrawing, _attrs_text, _check_roots, _leaf_scope, _parent_scope, _quote, _shape
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 __all__ = ["Explorer", "explore"]
 
@@ -270,9 +272,11 @@ class _Recording:
                 sums[id(p)] = gp
             self.steps[-1]["sends"].append(send)
 
+        capture: dict[int, Any] = {id(t): None for t in wanted}  # the walk stores gradients here, not in .grad
+        seeds = [np.ones_like(r._data) for r in self.roots]
         with trace_backward(hook):
-            found = grad(self.roots, wanted, retain_graph=True, allow_unused=True)
-        return {id(t): g.data for t, g in zip(wanted, found) if g is not None}
+            run(self.roots, seeds, retain_graph=True, create_graph=False, capture=capture)
+        return {key: np.asarray(g) for key, g in capture.items() if g is not None}
 
 
 def _rule(t: Tensor) -> str:
