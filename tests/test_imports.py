@@ -17,10 +17,7 @@ from conftest import ROOT
 PACKAGE = ROOT / "tinygrad_ng"
 
 # A lower module calling up into a higher one, inside a function, on purpose.
-LATE = {
-    # a drawing saves itself as (and displays in Jupyter as) the explorer page built on top of viz
-    ("tinygrad_ng.viz", "tinygrad_ng.explorer"),
-}
+LATE: set[tuple[str, str]] = set()
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import viz as _viz
 from ._files import write_text
 from .errors import ArgumentError, GraphError
 from .graph import run, topological_order, trace_backward
@@ -615,3 +616,6 @@ def _page(data: dict[str, Any]) -> str:
 </body>
 </html>
 """
+
+
+_viz.PAGE_BUILDER = explore  # GraphDrawing.save('....html') and _repr_html_ build this page

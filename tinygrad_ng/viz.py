@@ -71,6 +71,10 @@ __all__ = ["GraphDrawing", "draw_graph"]
 
 SHOW_FIELDS = ("name", "shape", "dtype", "value", "grad")
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+# How a drawing becomes an interactive page: the explorer, a layer above this module, plugs itself
+# in here when it is imported (``import tinygrad_ng`` always imports it), so viz never imports up.
+PAGE_BUILDER: Any = None
 INSTALL_HINT = (
     "install Graphviz so that `dot` is on the PATH: Debian/Ubuntu `sudo apt-get install graphviz`, "
     "macOS `brew install graphviz`, conda `conda install -c conda-forge graphviz`, "
@@ -183,10 +187,8 @@ class GraphDrawing:
         PosixPath('graph.svg')
         """
         path = Path(path)
-        if path.suffix.lower() == ".html" and self._roots:
-            from .explorer import explore
-
-            return explore(self._roots).save(path)
+        if path.suffix.lower() == ".html" and self._roots and PAGE_BUILDER is not None:
+            return PAGE_BUILDER(self._roots).save(path)
         fmt = FORMATS.get(path.suffix.lower())
         if fmt is None:
             raise ArgumentError(
@@ -202,11 +204,9 @@ class GraphDrawing:
         return self.render("svg").decode()
 
     def _repr_html_(self) -> str | None:
-        if not self._roots:
+        if not self._roots or PAGE_BUILDER is None:
             return None
-        from .explorer import explore
-
-        return explore(self._roots)._repr_html_()
+        return PAGE_BUILDER(self._roots)._repr_html_()
 
 
 # --------------------------------------------------------------------------- draw_graph
