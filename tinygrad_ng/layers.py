@@ -25,7 +25,7 @@ import numpy as np
 from ._random import Seed, generator
 from .conv import Layout, Padding, adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from .errors import ArgumentError, ShapeError
-from .nn import Module
+from .module import Module
 from .tensor import Tensor, constant
 
 __all__ = [

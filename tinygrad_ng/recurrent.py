@@ -25,7 +25,7 @@ import numpy as np
 from ._random import Seed, generator
 from .errors import ArgumentError, ShapeError
 from .functional import concatenate, stack
-from .nn import Module, init_weight
+from .module import Module, init_weight
 from .tensor import ArrayLike, Tensor, constant, name_scope
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
