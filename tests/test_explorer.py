@@ -235,3 +235,13 @@ def test_cli_graph_writes_an_explorer_page(tmp_path, capsys) -> None:
     text = out.read_text()
     assert "backward step" in text and 'id="data"' in text
     assert str(out) in capsys.readouterr().out
+
+
+def test_cli_graph_out_names_the_page_file(tmp_path, monkeypatch, capsys) -> None:
+    """`tinygrad-ng graph --model shallow --out graph.html` writes that one file, format by suffix."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["graph", "--model", "shallow", "--out", "graph.html"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.html"]  # nothing else, no staging folder
+    assert "backward step" in (tmp_path / "graph.html").read_text()
+    assert main(["graph", "--model", "shallow", "--out", "pics/g.dot"]) == 0
+    assert (tmp_path / "pics" / "g.dot").read_text().startswith("digraph")

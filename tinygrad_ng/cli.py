@@ -369,8 +369,11 @@ def _model_on_samples(args: argparse.Namespace) -> tuple[Recipe, nn.MLP, np.ndar
 def cmd_graph(args: argparse.Namespace) -> int:
     """Draw the computation graph of a model's cost, with gradients, at the course's initialisation."""
     recipe, model, X, Y, source = _model_on_samples(args)
-    with _Outputs(args.out or Path(f"tinygrad-ng-{args.model}")) as out:
-        _save_graph(model, X, Y, out(f"graph.{args.format}"), rules=args.rules)
+    folder, name = args.out or Path(f"tinygrad-ng-{args.model}"), f"graph.{args.format}"
+    if folder.suffix.lower().lstrip(".") in GRAPH_FORMATS:  # --out graph.html: that file, its format by suffix
+        folder, name = folder.parent, folder.name
+    with _Outputs(folder) as out:
+        _save_graph(model, X, Y, out(name), rules=args.rules)
         written = out.commit()
     print(f"wrote the graph of the {recipe.title} on {X.shape[1]} samples of {source} to {written[0]}")
     return 0
@@ -455,6 +458,14 @@ def out_folder(text: str) -> Path:
     if path.suffix.lower() in _FILE_SUFFIXES or path.is_file():
         raise argparse.ArgumentTypeError(f"{text!r} looks like a file name, but --out names the folder to write into")
     return path
+
+
+def _graph_out(text: str) -> Path:
+    """``graph --out``: an output folder, or a file whose suffix is one of :data:`GRAPH_FORMATS`."""
+    path = Path(text)
+    if path.suffix.lower().lstrip(".") in GRAPH_FORMATS and not path.is_dir():
+        return path
+    return out_folder(text)
 
 
 def run_command(prog: str, body: Callable[[], int]) -> int:
@@ -549,7 +560,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data", type=Path, help=data_help + "; random stand-ins when there is none")
         p.add_argument("--load", type=Path, help="parameters saved by `tinygrad-ng train` (default: the course's init)")
         p.add_argument("--samples", type=positive_int, default=8, help="number of samples (default: %(default)s)")
-        p.add_argument("--out", type=out_folder, help=f"output folder (default: {default_out})")
+        p.add_argument(
+            "--out",
+            type=_graph_out if name == "graph" else out_folder,
+            help=f"output folder (default: {default_out})"
+            + ("; or a file whose suffix names the format, e.g. graph.html" if name == "graph" else ""),
+        )
         p.set_defaults(run=run)
     graph = sub.choices["graph"]
     graph.add_argument(
