@@ -71,12 +71,25 @@ def check_gradients(impls: list[wl.Impl], dtype: np.dtype) -> None:
 
 
 def calibrate(impl: wl.Impl, seconds: float) -> int:
-    """How many steps take about ``seconds``."""
+    """How many steps take about ``seconds``, measured after a warm-up step.
+
+    The warm-up matters: a compiled step traces the function at its first call, which takes
+    far longer than a step (and longer still with a large module such as torch loaded, as the
+    trace scans the live objects); calibrating on that call timed blocks of a single step, so
+    each timed block was dominated by per-block costs instead of steps.
+    """
     impl.reset()
-    t = CLOCK[0]()
-    impl.step()
-    once = max(CLOCK[0]() - t, 1e-6)
-    return max(1, round(seconds / once))
+    impl.step()  # warm-up: the first call traces a compiled step; caches fill
+    n = 1
+    while True:
+        impl.reset()
+        t = CLOCK[0]()
+        for _ in range(n):
+            impl.step()
+        elapsed = CLOCK[0]() - t
+        if elapsed >= seconds / 8 or n >= 1 << 20:
+            return max(1, round(seconds * n / max(elapsed, 1e-9)))
+        n *= 2
 
 
 def time_interleaved(impls: list[wl.Impl], rounds: int, seconds: float) -> dict[str, list[float]]:

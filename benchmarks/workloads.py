@@ -311,8 +311,10 @@ class TinygradImpl(Impl):
                 W.grad = b.grad = None
 
     def reset(self) -> None:
-        for (W, b), (W0, b0) in zip(self.p, copy_params(self.w.params)):
-            W.data, b.data = W0, b0
+        # In place, as torch's reset: new arrays would make a compiled step bind its program again.
+        for (W, b), (W0, b0) in zip(self.p, self.w.params):
+            W.data[...] = W0
+            b.data[...] = b0
 
     def gradients(self) -> tuple[float, Params]:
         X, Y = self.batches[0]
