@@ -420,3 +420,79 @@ def test_mixed_float_precisions_promote_like_numpy() -> None:
     assert c.dtype == np.float64
     c.sum().backward()
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+
+
+# --------------------------------------------------------------------------- chained rules (sigmoid + BCE)
+def _bce_of_sigmoid(z: np.ndarray, y: np.ndarray) -> tuple[Tensor, Tensor, Tensor]:
+    Z = Tensor(z, requires_grad=True)
+    A = Z.sigmoid()
+    return Z, A, tg.binary_cross_entropy(A, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(5))
+def test_bce_after_sigmoid_backprops_as_a_minus_y_over_m(dtype: type, seed: int) -> None:
+    rng = np.random.RandomState(seed)
+    z = (rng.randn(3, 40) * (8 if dtype == np.float64 else 2)).astype(dtype)  # not saturated: a(1 - a) > eps
+    y = (rng.rand(3, 40) < 0.5).astype(dtype)
+    Z, A, J = _bce_of_sigmoid(z, y)
+    J.backward()
+    a = A.data.astype(np.float64)
+    assert Z.grad.dtype == dtype
+    np.testing.assert_allclose(Z.grad, (a - y) / y.size, rtol=1e-12 if dtype == np.float64 else 1e-6, atol=0)
+    # the same as the two VJPs one after the other (a trace hook makes the walk run each one)
+    Z2, _, J2 = _bce_of_sigmoid(z, y)
+    with tg.graph.trace_backward(lambda *args: None):
+        J2.backward()
+    np.testing.assert_allclose(Z.grad, Z2.grad, rtol=1e-12 if dtype == np.float64 else 1e-6, atol=0)
+
+
+def test_bce_after_sigmoid_releases_and_stamps_both_nodes() -> None:
+    _, A, J = _bce_of_sigmoid(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))
+    sig = J._node.parents[0].parents[0]
+    assert sig.op.name == "sigmoid"
+    J.backward()
+    assert sig.released and sig.run == J._node.run and A.grad is None
+
+
+def test_bce_after_sigmoid_with_another_consumer_sums_both_paths() -> None:
+    z, y = np.array([[0.5, -1.0, 2.0]]), np.array([[1.0, 0.0, 1.0]])
+    Z, A, J = _bce_of_sigmoid(z, y)
+    (J + (A * 3.0).sum()).backward()
+    a = 1 / (1 + np.exp(-z))
+    np.testing.assert_allclose(Z.grad, (a - y) / 3 + 3 * a * (1 - a), rtol=1e-12)
+
+
+def test_bce_after_sigmoid_keeps_a_retained_or_asked_for_gradient() -> None:
+    z, y = np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]])
+    a = 1 / (1 + np.exp(-z))
+    Z, A, J = _bce_of_sigmoid(z, y)
+    A.retain_grad()
+    J.backward()
+    np.testing.assert_allclose(A.grad, (a - y) / (a * (1 - a)) / 2, rtol=1e-12)
+    np.testing.assert_allclose(Z.grad, (a - y) / 2, rtol=1e-12)
+    Z, A, J = _bce_of_sigmoid(z, y)
+    dA, dZ = tg.grad(J, [A, Z])
+    np.testing.assert_allclose(dA.data, (a - y) / (a * (1 - a)) / 2, rtol=1e-12)
+    np.testing.assert_allclose(dZ.data, (a - y) / 2, rtol=1e-12)
+
+
+def test_bce_after_sigmoid_still_sees_an_edit_of_the_sigmoid_input() -> None:
+    Z, _, J = _bce_of_sigmoid(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))
+    Z.data = np.zeros((1, 2))  # new values after the sigmoid saved Z: its gradient would be wrong
+    with pytest.raises(tg.InplaceError, match="sigmoid"):
+        J.backward()
+
+
+def test_bce_after_sigmoid_takes_the_chained_rule_only_where_it_may(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    rule = F.BCE.chain["sigmoid"]
+    monkeypatch.setitem(F.BCE.chain, "sigmoid", lambda *a, **k: calls.append(1) or rule(*a, **k))
+    z, y = np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]])
+    _bce_of_sigmoid(z, y)[2].backward()
+    assert len(calls) == 1
+    _, A, J = _bce_of_sigmoid(z, y)
+    (J + A.sum()).backward()  # a second consumer of A
+    J = _bce_of_sigmoid(z, y)[2]
+    J.backward(create_graph=True)  # the gradients are recorded op by op
+    assert len(calls) == 1

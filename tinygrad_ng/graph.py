@@ -139,8 +139,8 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     if lead < 0:
         raise ShapeError(f"backward: gradient of shape {g.shape} cannot be summed to shape {shape}")
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+    if axes:  # ndarray.sum without its Python layer; a Tensor (under create_graph) records its sum
+        g = np.add.reduce(g, axes, None, None, True) if type(g) is np.ndarray else g.sum(axis=axes, keepdims=True)
     if lead:
         g = g.reshape(shape)
     if g.shape != shape:
@@ -324,8 +324,11 @@ def run(
             out, inputs = t, saved
         else:
             out, inputs = t._data, [p._data for p in saved]
+        done = -1  # the input whose gradient a chained rule delivered
+        if op.chain and not create_graph and hook is None:
+            done = _chain(node, t, saved, g, out, inputs, pending, capture, retain_graph, run_id, anomaly)
         for i, p in enumerate(saved):
-            if not p.requires_grad:
+            if i == done or not p.requires_grad:
                 continue
             gp = op.vjp(i, g, out, inputs, attrs)
             if gp is None:
@@ -344,6 +347,57 @@ def run(
         if not retain_graph:
             node.saved = None
             node.where = None
+
+
+def _chain(
+    node: Node,
+    t: Tensor,
+    saved: tuple[Tensor, ...],
+    g: Any,
+    out: Any,
+    inputs: list[Any],
+    pending: dict[int, list[Any]],
+    capture: dict[int, Any] | None,
+    retain_graph: bool,
+    run_id: int,
+    anomaly: bool,
+) -> int:
+    """Back-propagate through ``node`` and the op that made its input 0 with one rule (``op.chain``).
+
+    Only where the result is the one the two VJPs give: that input has no other consumer (its
+    one live saver is ``t``), no gradient waits for it, and nothing asks for its own gradient
+    (``retain_grad``, ``tg.grad``). Returns 0 when it delivered the gradient, else -1.
+    """
+    a = saved[0]
+    producer = a._node
+    if producer is None or a._retain or id(producer) in pending or (capture is not None and id(a) in capture):
+        return -1
+    rule = node.op.chain.get(producer.op.name)
+    savers = a._savers
+    if rule is None or type(savers) is not weakref.ref or savers() is not t:
+        return -1
+    psaved = _check_saved(producer, a)
+    x = psaved[0]
+    if not x.requires_grad:
+        return -1
+    gx = rule(g, out, *inputs, **node.attrs)
+    if gx is None:
+        return -1
+    if type(gx) is not np.ndarray:
+        gx = np.asarray(gx)
+    if gx.shape != x.shape:
+        gx = sum_to(gx, x.shape)
+    if gx.dtype != x.dtype:
+        gx = gx.astype(x.dtype)
+    if anomaly:
+        _check_finite(producer, psaved, 0, gx, g)
+    if capture is None:
+        producer.run = run_id
+    if not retain_graph:
+        producer.saved = None
+        producer.where = None
+    _deliver(x, gx, pending, capture, False, run_id, gx is not g)
+    return 0
 
 
 def _deliver(

@@ -68,6 +68,12 @@ class Op:
         twice_differentiable: whether the VJP is itself differentiable (false for ops whose
             VJP uses a constant that depends on the input in a way we do not differentiate).
         domain: the :class:`Domain` of its property tests (None: an op made by :func:`custom_op`).
+        chain: VJPs through this op and the op that made its input 0, as one rule, by that op's
+            name: ``chain["sigmoid"](g, out, *inputs, **attrs)`` returns the gradient for the
+            sigmoid's input, or None where the one rule would not give backward's values (the
+            walk then runs the two VJPs). The backward walk uses it when the input has no other
+            consumer and nothing observes the gradient between the two (see
+            :func:`tinygrad_ng.graph.run`).
 
     Calling an op on tensors records it (:func:`tinygrad_ng.tensor.apply`); the output's shape
     is what ``forward`` returns. Its public function (``tg.functional.sigmoid``) is the one to
@@ -81,7 +87,7 @@ class Op:
     array([0.5])
     """
 
-    __slots__ = ("name", "forward", "vjps", "rule", "variadic", "twice_differentiable", "domain")
+    __slots__ = ("name", "forward", "vjps", "rule", "variadic", "twice_differentiable", "domain", "chain")
 
     def __init__(
         self,
@@ -99,6 +105,7 @@ class Op:
         self.rule = rule
         self.twice_differentiable = twice_differentiable
         self.domain = domain
+        self.chain: dict[str, Vjp] = {}
 
     def vjp(self, i: int, g: Any, out: Any, inputs: Sequence[Any], attrs: dict[str, Any]) -> Any:
         """The gradient for input ``i``.
