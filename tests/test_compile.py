@@ -336,3 +336,57 @@ def test_fit_falls_back_to_eager_with_one_line(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("fit: training eagerly: op 'cube_fit'")
     assert history.completed == 3
+
+
+@pytest.mark.parametrize("targets", ["one-hot", "probabilities"])
+def test_softmax_cross_entropy_is_fused_and_trains_as_eager_does(targets: str) -> None:
+    # A softmax classifier (classes x samples, as the specialization's): the compiled step's fused
+    # gradient (softmax * sum(T) - T) / m agrees with backward() through log_softmax's three VJPs.
+    rng = np.random.RandomState(3)
+    X = rng.randn(5, 40)
+    if targets == "one-hot":
+        T = np.eye(4)[rng.randint(0, 4, 40)].T.copy()
+    else:
+        T = rng.dirichlet(np.ones(4), 40).T.copy()
+    init = np.random.RandomState(2)
+    shapes = [(6, 5), (6, 1), (4, 6), (4, 1)]
+    values = [init.randn(*shape) * 0.5 for shape in shapes]
+    eager, compiled = ([tg.Tensor(v, requires_grad=True) for v in values] for _ in range(2))
+
+    def classifier(params: list[tg.Tensor], X: tg.Tensor) -> tg.Tensor:
+        W1, b1, W2, b2 = params
+        return W2 @ (W1 @ X + b1).relu() + b2
+
+    opt_e, opt_c = tg.optim.SGD(eager, lr=0.5), tg.optim.SGD(compiled, lr=0.5)
+    step = tg.compile(lambda X, T: tg.cross_entropy(classifier(compiled, X), T), optimizer=opt_c)
+    for _ in range(30):
+        opt_e.zero_grad()
+        cost = tg.cross_entropy(classifier(eager, tg.Tensor(X)), T)
+        cost.backward()
+        opt_e.step()
+        assert step(X, T).item() == pytest.approx(cost.item(), rel=1e-12, abs=0)
+    scale = max(float(np.max(np.abs(q.grad))) for q in eager)
+    for k, (p, q) in enumerate(zip(compiled, eager)):
+        assert float(np.max(np.abs(p.grad - q.grad))) <= 1e-12 * scale, k
+        assert rel_err(p.data, q.data) <= 1e-12, k
+    program = str(step)
+    assert "softmax: log_softmax + cross-entropy fused" in program and "logsumexp.vjp" not in program
+    assert step.traces == 1
+
+
+def test_log_softmax_read_twice_is_not_fused() -> None:
+    # the logsumexp has a second consumer: its gradient is no longer only the one through log_softmax
+    W = tg.Tensor(np.random.RandomState(0).randn(3, 2), requires_grad=True)
+
+    def loss(X: tg.Tensor) -> tg.Tensor:
+        Z = W @ X
+        lse = Z.logsumexp(axis=0, keepdims=True)
+        return ((Z - lse) * X[:1]).sum() + lse.sum()
+
+    f = tg.compile(loss)
+    X = np.random.RandomState(1).randn(2, 5)
+    f(X)
+    want = loss(tg.Tensor(X))
+    (expected,) = tg.grad(want, W)
+    assert rel_err(W.grad, expected.data) <= 1e-12
+    assert "fused" not in str(f)

@@ -16,6 +16,9 @@ What the program leaves out or merges, each exact where it applies:
 - ``binary_cross_entropy(sigmoid(Z), Y)`` back-propagates as the course's ``dZ = A - Y`` (times
   ``1/m``) while no probability is within ``2 eps`` of 0 or 1; a step where one is (the clipped
   loss is flat there) takes the unfused calls instead, so the result stays that of ``backward()``;
+- ``log_softmax`` (so ``cross_entropy``) back-propagates as ``g - softmax(x) * sum(g)``, which after
+  the cross-entropy's mean is ``(softmax(Z) * sum(T) - T) / m``, ``(softmax(Z) - T) / m`` for one-hot
+  targets: the operations ``backward()`` runs, in its order, without the intermediate nodes;
 - reshapes, transposes and broadcasts are views made once, not calls made every step.
 
 When the replay would not be the function any more:
@@ -958,6 +961,13 @@ def _lower(
         attrs = node.attrs
         if id(node) in fused:
             continue
+        parts = _log_softmax_parts(node, consumers)
+        if parts is not None and id(parts[0]) in needs:  # dx = g - softmax(x) sum(g), in five calls
+            x, lse = parts
+            fused.update((id(parents[1]), id(lse)))
+            gx = _fused_log_softmax(b, g, node, values[id(x)], values[id(lse)], lse.attrs["axis"])
+            _deliver(b, x, _fit_to(b, gx, x), grads, leaf_grads, params)
+            continue
         pair = _bce_after_sigmoid(node, parents, consumers, needs)
         if pair is not None:  # dZ = (A - Y) g, guarded; the sigmoid's own VJP is folded in
             sig = parents[0]
@@ -1126,6 +1136,44 @@ def _bce_after_sigmoid(
     if consumers.get(id(sig), 0) != 1 or parents[1] is sig:
         return None
     return sig
+
+
+def _log_softmax_parts(node: Tensor, consumers: dict[int, int]) -> tuple[Tensor, Tensor] | None:
+    """``(x, logsumexp node)`` when ``node`` is log_softmax's ``x + -logsumexp(x, keepdims=True)``.
+
+    Only when the logsumexp and its negation have no other consumer, so the gradient reaching
+    them is the one that comes through ``node``.
+    """
+    if node.op != "add":
+        return None
+    x, neg = node.parents
+    if neg.is_leaf or neg.op != "neg" or consumers.get(id(neg), 0) != 1:
+        return None
+    lse = neg.parents[0]
+    if lse.is_leaf or lse.op != "logsumexp" or consumers.get(id(lse), 0) != 1 or lse.parents[0] is not x:
+        return None
+    if not lse.attrs["keepdims"] or x.shape != node.shape:
+        return None
+    return x, lse
+
+
+def _fused_log_softmax(b: _Builder, g: Any, node: Tensor, x: _Buf, lse: _Buf, axis: tuple[int, ...] | None) -> _Buf:
+    """log_softmax's gradient ``g - softmax(x) * sum(g)``; after cross-entropy ``(softmax * sum(T) - T) / m``.
+
+    The same calls as backward's VJPs of the add, the negation and the logsumexp (``exp(x - L)``
+    is the softmax), in the same order, so the same values; without the intermediate buffers and
+    the generic calls.
+    """
+    shape, dtype = _shape_of(node), node.dtype
+    g = _materialize(b, g)
+    kshape = (1,) * len(shape) if axis is None else tuple(1 if k in axis else n for k, n in enumerate(shape))
+    total = b.reduce(g, axis, True, kshape)
+    sm = b.ufunc(np.subtract, x, lse, shape=shape, dtype=dtype)
+    b.emit(
+        np.exp, sm, sm, out=sm, text=f"np.exp({sm.name}, out={sm.name})   (softmax: log_softmax + cross-entropy fused)"
+    )
+    b.ufunc(np.multiply, sm, total, shape=shape, dtype=dtype, out=sm)
+    return b.ufunc(np.subtract, g, sm, shape=shape, dtype=dtype, out=sm)
 
 
 def _fused_bce_sigmoid(
