@@ -9,6 +9,8 @@ checkers and do not run.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,7 @@ def test_the_core_stands_on_the_floors_below_it() -> None:
     assert graph["tinygrad_ng.tensor"] <= {
         "tinygrad_ng.errors", "tinygrad_ng._mode", "tinygrad_ng._anomaly", "tinygrad_ng._inplace",
         "tinygrad_ng.graph", "tinygrad_ng.viz", "tinygrad_ng._random", "tinygrad_ng._xp",
+        "tinygrad_ng.explorer",  # Tensor.draw loads the drawings with the page the explorer plugs in
     }  # fmt: skip
 
 
@@ -125,3 +128,30 @@ def test_imports_inside_functions_count_and_type_checking_ones_do_not(tmp_path: 
     assert graph["tinygrad_ng.low"] == {"tinygrad_ng.high"}
     assert graph["tinygrad_ng.high"] == {"tinygrad_ng.low"}
     assert find_cycle(graph) == ["tinygrad_ng.high", "tinygrad_ng.low", "tinygrad_ng.high"]
+
+
+def test_importing_the_package_leaves_drawing_models_and_training_for_first_use() -> None:
+    code = (
+        "import sys, tinygrad_ng as tg\n"
+        "lazy = ['viz', 'explorer', 'nn', 'layers', 'recurrent', 'train', 'data']\n"
+        "print(sorted(m for m in lazy if 'tinygrad_ng.' + m in sys.modules))\n"
+        "from tinygrad_ng import train\n"  # imports gradcheck's and compile's modules: the names stay functions
+        "print(callable(tg.gradcheck), callable(tg.compile), tg.nn.MLP.__name__, 'draw_graph' in dir(tg))\n"
+        "w = tg.Tensor([1.0, 2.0], requires_grad=True)\n"
+        "from tinygrad_ng import viz\n"
+        "print(viz.PAGE_BUILDER is None)\n"
+        "(w * w).sum().draw()\n"  # loads the explorer with the drawings
+        "print(viz.PAGE_BUILDER is tg.explore)\n"
+        "try:\n"
+        "    tg.no_such_name\n"
+        "except AttributeError as e:\n"
+        "    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.splitlines() == [
+        "[]",
+        "True True MLP True",
+        "True",
+        "True",
+        "module 'tinygrad_ng' has no attribute 'no_such_name'",
+    ]

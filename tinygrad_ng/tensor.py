@@ -644,6 +644,7 @@ class Tensor:
         >>> (w * w).sum().draw()
         <GraphDrawing: 3 tensors, 2 ops>
         """
+        from . import explorer  # noqa: F401 (it plugs the interactive page into GraphDrawing.save)
         from .viz import draw_graph
 
         return draw_graph(self, **kwargs)
