@@ -390,3 +390,19 @@ def test_log_softmax_read_twice_is_not_fused() -> None:
     (expected,) = tg.grad(want, W)
     assert rel_err(W.grad, expected.data) <= 1e-12
     assert "fused" not in str(f)
+
+
+def test_the_loss_skips_its_clip_only_on_steps_where_it_acts_on_nothing() -> None:
+    # one program, steps alternating between probabilities far from 0 and 1 and saturated ones
+    W = tg.Tensor([[0.5, -0.5]], requires_grad=True)
+    X, Y = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]]), np.array([[0.0, 1.0, 1.0]])
+    f = tg.compile(lambda X, Y: tg.binary_cross_entropy((W @ X).sigmoid(), Y))
+    for scale in (1.0, 80.0, 1.0, 80.0):
+        W.data = np.array([[0.5, -0.5]]) * scale
+        W.grad = None
+        got = f(X, Y).item()
+        want = tg.binary_cross_entropy((W @ X).sigmoid(), Y)
+        (expected,) = tg.grad(want, W)
+        assert got == want.item()  # the same calls on the same values: equal, not close
+        assert rel_err(W.grad, expected.data) <= 1e-12
+    assert f.traces == 1 and "no clip" in str(f) and "the forward's check held" in str(f)

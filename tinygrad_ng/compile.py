@@ -132,7 +132,7 @@ class _ViewInstr(_Instr):
 class _Branch(_Instr):
     """``fast`` when ``check(*arrays of reads)`` holds, else ``slow``: a guarded fusion."""
 
-    __slots__ = ("check", "check_args", "fast", "slow")
+    __slots__ = ("check", "check_args", "fast", "slow", "label")
 
     def __init__(
         self,
@@ -140,11 +140,12 @@ class _Branch(_Instr):
         check_args: tuple[Any, ...],
         fast: list[_Instr],
         slow: list[_Instr],
-        out: _Buf,
+        out: _Buf | None,
         text: str,
+        label: str = "fused A - Y",
     ) -> None:
         super().__init__(check, check_args, out, text)
-        self.check, self.check_args, self.fast, self.slow = check, check_args, fast, slow
+        self.check, self.check_args, self.fast, self.slow, self.label = check, check_args, fast, slow, label
 
     def reads(self) -> list[_Buf]:
         out = [a for a in self.check_args if isinstance(a, _Buf)]
@@ -210,6 +211,24 @@ def _not_saturated(a: np.ndarray, low: float, high: float) -> bool:
     return bool(np.minimum.reduce(a, None) >= low) and bool(np.maximum.reduce(a, None) <= high)
 
 
+class _Guard:
+    """The answer of a check made in the forward pass, for a branch of the backward pass to reuse."""
+
+    __slots__ = ("ok",)
+
+    def __init__(self) -> None:
+        self.ok = False
+
+
+def _check_into(guard: _Guard, a: np.ndarray, low: float, high: float) -> bool:
+    guard.ok = _not_saturated(a, low, high)
+    return guard.ok
+
+
+def _checked(guard: _Guard) -> bool:
+    return guard.ok
+
+
 def _branch(check: Callable[..., bool], check_args: tuple[Any, ...], fast: list, slow: list) -> None:
     for fn, args in fast if check(*check_args) else slow:
         fn(*args)
@@ -222,6 +241,7 @@ class _Builder:
     def __init__(self) -> None:
         self.instrs: list[_Instr] = []
         self.count = 0
+        self.guards: dict[int, _Guard] = {}  # id(node) -> its forward's check (binary_cross_entropy's)
 
     def buf(self, shape: tuple[int, ...], dtype: Any, prefix: str = "t") -> _Buf:
         self.count += 1
@@ -315,15 +335,31 @@ def _forward(b: _Builder, op: Op, node: Tensor, ins: list[_Buf], attrs: dict[str
         return b.view(
             ins[0], lambda a, s=shape: np.broadcast_to(a, s), shape, f"np.broadcast_to({ins[0].name}, {shape})"
         )
-    if name == "binary_cross_entropy":  # as ops._bce_forward, into buffers
+    if name == "binary_cross_entropy" and ins[0].shape == shape:  # as functional._bce_forward, into buffers
         a, y = ins
         eps = attrs["eps"]
-        clipped = b.ufunc(_maximum, a, eps, shape=shape, dtype=dtype)
-        b.ufunc(_minimum, clipped, 1 - eps, shape=shape, dtype=dtype, out=clipped)
-        log_a = b.ufunc(np.log, clipped, shape=shape, dtype=dtype)
+        log_a, out = b.buf(shape, dtype), b.buf(shape, dtype)
+        # The clip to [eps, 1 - eps] changes nothing while every a lies in [2 eps, 1 - 2 eps]: the
+        # check (also the fused backward's, which reuses its answer) replaces the clip's two calls.
+        fast = _Builder()
+        fast.count = b.count
+        fast.ufunc(np.log, a, shape=shape, dtype=dtype, out=log_a)
+        fast.ufunc(np.subtract, 1, a, shape=shape, dtype=dtype, out=out)
+        slow = _Builder()
+        slow.count = fast.count
+        clipped = slow.ufunc(_maximum, a, eps, shape=shape, dtype=dtype)
+        slow.ufunc(_minimum, clipped, 1 - eps, shape=shape, dtype=dtype, out=clipped)
+        slow.ufunc(np.log, clipped, shape=shape, dtype=dtype, out=log_a)
+        slow.ufunc(np.subtract, 1, clipped, shape=shape, dtype=dtype, out=out)
+        b.count = slow.count
+        guard = b.guards[id(node)] = _Guard()
+        low = 2 * eps
+        text = (
+            f"if {low:.3g} <= {a.name} <= 1 - {low:.3g} everywhere: no clip   (the clip to [eps, 1 - eps] acts on none)"
+        )
+        b.instrs.append(_Branch(_check_into, (guard, a, low, 1 - low), fast.instrs, slow.instrs, None, text, "clip?"))
         b.ufunc(np.multiply, y, log_a, shape=shape, dtype=dtype, out=log_a)
         one_minus_y = b.ufunc(np.subtract, 1, y, shape=shape, dtype=dtype)
-        out = b.ufunc(np.subtract, 1, clipped, shape=shape, dtype=dtype)
         b.ufunc(np.log, out, shape=shape, dtype=dtype, out=out)
         b.ufunc(np.multiply, one_minus_y, out, shape=shape, dtype=dtype, out=out)
         b.ufunc(np.add, log_a, out, shape=shape, dtype=dtype, out=out)
@@ -836,7 +872,7 @@ class Compiled:
             label = (
                 _fn_name(ins.fn)
                 if not isinstance(ins, (_ViewInstr, _Branch))
-                else ("view" if isinstance(ins, _ViewInstr) else "fused A - Y")
+                else ("view" if isinstance(ins, _ViewInstr) else ins.label)  # type: ignore[union-attr]
             )
             if ins.fn is _into:
                 label = ins.text.split("= ", 1)[1].split("(")[0]
@@ -1025,7 +1061,8 @@ def _share_buffers(instrs: list[_Instr], results: list[_Buf]) -> dict[int, _Buf]
     for ins in instrs:
         if isinstance(ins, _Branch):
             pinned.update(id(_root(i.out)) for i in ins.fast + ins.slow if i.out is not None)
-            pinned.add(id(_root(ins.out)))  # type: ignore[arg-type]
+            if ins.out is not None:
+                pinned.add(id(_root(ins.out)))
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     bufs: dict[int, _Buf] = {}
@@ -1208,9 +1245,11 @@ def _fused_bce_sigmoid(
     t = slow.ufunc(np.subtract, 1, a, shape=shape, dtype=dtype)
     slow.ufunc(np.multiply, r, t, shape=shape, dtype=dtype, out=dz)
     low, high = 2 * eps, 1 - 2 * eps  # within these, a (1 - a) >= eps: the clip does not act
-    text = f"if {low:.3g} <= {a.name} <= 1 - {low:.3g} everywhere: {dz.name} = ({a.name} - {y.name}) * g"
-    text += "   (sigmoid + binary cross-entropy fused)"
-    b.instrs.append(_Branch(_not_saturated, (a, low, high), fast.instrs, slow.instrs, dz, text))
+    guard = b.guards.get(id(node))
+    check, args = (_checked, (guard,)) if guard is not None else (_not_saturated, (a, low, high))
+    cond = "the forward's check held" if guard is not None else f"{low:.3g} <= {a.name} <= 1 - {low:.3g} everywhere"
+    text = f"if {cond}: {dz.name} = ({a.name} - {y.name}) * g   (sigmoid + binary cross-entropy fused)"
+    b.instrs.append(_Branch(check, args, fast.instrs, slow.instrs, dz, text))
     b.count = slow.count
     return dz
 
