@@ -846,7 +846,8 @@ def as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
                 f"backward: output has shape {t.shape}; pass grad= of that shape "
                 "(an implicit gradient of 1 only exists for a one-element output, e.g. a loss)"
             )
-        g = _xp.namespace(t._data).ones_like(t._data)
+        d = t._data  # np.ones, not ones_like: its Python layer costs more than a one-element array
+        g = np.ones(d.shape, d.dtype) if type(d) is np.ndarray else _xp.namespace(d).ones_like(d)
     else:
         try:
             g = grad._data if isinstance(grad, Tensor) else _xp.as_array(grad)
