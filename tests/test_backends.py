@@ -239,3 +239,9 @@ def test_optimizers_train_a_module_moved_to_another_library(opt: str) -> None:
 
     for got, expected in zip(trained("array_api_strict"), trained("numpy")):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_detect_anomaly_names_the_op_on_strict_arrays() -> None:
+    x = tg.Tensor(xps.asarray([1.0, 0.0]), requires_grad=True)
+    with tg.detect_anomaly(), pytest.raises(tg.AnomalyError, match="backward of op 'sqrt'"):
+        x.sqrt().sum().backward()

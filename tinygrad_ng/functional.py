@@ -1524,7 +1524,7 @@ def _bce_forward(a: Any, y: Any, eps: float) -> Any:
 
 
 def _log(x: Any) -> Any:
-    return namespace(x).log(x)
+    return np.log(x) if type(x) is np.ndarray else namespace(x).log(x)
 
 
 def _clip_unit(a: Any, eps: float) -> Any:

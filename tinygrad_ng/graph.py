@@ -219,9 +219,9 @@ def _check_saved(node: Node, out: Tensor) -> tuple[Tensor, ...]:
 
 
 def _check_finite(node: Node, saved: Sequence[Tensor], i: int, gp: Any, g: Any) -> None:
-    bad = count_nonfinite(np.asarray(getattr(gp, "_data", gp)))
+    bad = count_nonfinite(_xp.to_numpy(getattr(gp, "_data", gp)))  # a host copy, under detect_anomaly only
     if bad:
-        upstream = count_nonfinite(np.asarray(getattr(g, "_data", g)))
+        upstream = count_nonfinite(_xp.to_numpy(getattr(g, "_data", g)))
         source = (
             f"from an upstream gradient that already held {upstream} (the grad passed to backward, "
             "or a sum of gradients that overflowed)"

@@ -1,4 +1,4 @@
-"""The Tensor: a NumPy array that records, as ops run on it, the graph that backward walks.
+"""The Tensor: an array (NumPy's by default) that records, as ops run on it, the graph that backward walks.
 
 A tensor made by an op while gradients are enabled and one of its inputs requires grad holds
 the op's :class:`~tinygrad_ng.graph.Node` in ``_node`` (the op, its attributes, its inputs'
