@@ -218,6 +218,13 @@ def _check_saved(node: Node, out: Tensor) -> tuple[Tensor, ...]:
     return saved
 
 
+def _cast(gp: Any, p: Tensor, create_graph: bool) -> Any:
+    """Gradient ``gp`` in its input ``p``'s dtype (dtypes of two libraries compared by name)."""
+    if create_graph or type(gp) is np.ndarray:
+        return gp.astype(p.dtype) if gp.dtype != p.dtype else gp
+    return _xp.astype(gp, p.dtype) if _xp.np_dtype(gp.dtype) != p.dtype else gp
+
+
 def _check_finite(node: Node, saved: Sequence[Tensor], i: int, gp: Any, g: Any) -> None:
     bad = count_nonfinite(_xp.to_numpy(getattr(gp, "_data", gp)))  # a host copy, under detect_anomaly only
     if bad:
@@ -342,11 +349,8 @@ def run(
                 gp = np.asarray(gp)
             if gp.shape != p.shape:
                 gp = sum_to(gp, p.shape)
-            if create_graph or type(gp) is np.ndarray:
-                if gp.dtype != p.dtype:
-                    gp = gp.astype(p.dtype)
-            elif gp.dtype != p._data.dtype and _xp.np_dtype(gp.dtype) != p.dtype:  # another library's array
-                gp = _xp.astype(gp, p.dtype)
+            if (gp._data if create_graph else gp).dtype != p._data.dtype:
+                gp = _cast(gp, p, create_graph)
             if anomaly:
                 _check_finite(node, saved, i, gp, g)
             if hook is not None:
