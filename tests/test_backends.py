@@ -245,3 +245,15 @@ def test_detect_anomaly_names_the_op_on_strict_arrays() -> None:
     x = tg.Tensor(xps.asarray([1.0, 0.0]), requires_grad=True)
     with tg.detect_anomaly(), pytest.raises(tg.AnomalyError, match="backward of op 'sqrt'"):
         x.sqrt().sum().backward()
+
+
+def test_to_a_device_keeps_ops_and_gradients_there() -> None:
+    device = xps.Device("device1")
+    t = tg.Tensor(X, requires_grad=True).to(xps, device=device)
+    assert t.device == device and t.to(xps, device=device) is t
+    y = (t * 2.0 + 1).tanh().sum()
+    y.backward()
+    assert y.device == device and t.grad.device == device
+    np.testing.assert_allclose(_host(t.grad), 2 * (1 - np.tanh(2 * X + 1) ** 2), rtol=1e-12)
+    back = t.to(xps, device=xps.Device("CPU_DEVICE"))
+    assert back.device == xps.Device("CPU_DEVICE") and back.requires_grad
