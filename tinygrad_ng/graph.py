@@ -151,7 +151,7 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
             g = xp.sum(g, axis=axes, keepdims=True)
         if lead:
             g = xp.reshape(g, shape)
-    if tuple(g.shape) != shape:
+    if g.shape != shape and tuple(g.shape) != shape:  # torch's Size is a tuple; others may give lists
         raise ShapeError(f"backward: gradient of shape {g.shape} does not fit shape {shape}")
     return g
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .errors import DTypeError
 
 __all__ = ["Op", "Domain", "REGISTRY", "defop", "two_way"]
@@ -169,6 +171,6 @@ def two_way(op: Op, x: Any, *rest: Any, **attrs: Any) -> Any:
     >>> two_way(REGISTRY["exp"], np.zeros(2))
     array([1., 1.])
     """
-    if getattr(x, "_record", None) is None:  # an array of any library, or a number
+    if type(x) is np.ndarray or getattr(x, "_record", None) is None:  # an array of any library, or a number
         return op.forward(x, *rest, **attrs)
     return op(x, *rest, **attrs)

@@ -849,7 +849,7 @@ def as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
                 f"backward: output has shape {t.shape}; pass grad= of that shape "
                 "(an implicit gradient of 1 only exists for a one-element output, e.g. a loss)"
             )
-        g = _xp.namespace(t._data).ones_like(t._data)
+        g = np.ones_like(t._data) if type(t._data) is np.ndarray else _xp.namespace(t._data).ones_like(t._data)
     else:
         try:
             g = grad._data if isinstance(grad, Tensor) else _xp.as_array(grad)
