@@ -257,3 +257,19 @@ def test_to_a_device_keeps_ops_and_gradients_there() -> None:
     np.testing.assert_allclose(_host(t.grad), 2 * (1 - np.tanh(2 * X + 1) ** 2), rtol=1e-12)
     back = t.to(xps, device=xps.Device("CPU_DEVICE"))
     assert back.device == xps.Device("CPU_DEVICE") and back.requires_grad
+
+
+def test_the_namespace_module_examples_run() -> None:
+    """tinygrad_ng._xp is private, so test_docs leaves it out; its examples are its unit tests."""
+    import doctest
+
+    result = doctest.testmod(_xp, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 20 and result.failed == 0
+
+
+def test_namespace_takes_numpys_fast_path_and_refuses_mixes() -> None:
+    assert _xp.namespace(np.ones(2), 1.0, None, np.float32(2)) is np
+    assert _xp.namespace(np.ones(2), _dask(X)).__name__.endswith("dask.array")  # NumPy constants beside Dask
+    with pytest.raises(tg.BackendError, match=r"numpy\.ndarray and array_api_strict\.Array"):
+        _xp.namespace(np.ones(2), xps.ones(2))
+    assert _xp.namespace(tg.Tensor([1.0]), np.ones(1)) is tg.Tensor([1.0]).__array_namespace__()
