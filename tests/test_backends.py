@@ -273,3 +273,17 @@ def test_namespace_takes_numpys_fast_path_and_refuses_mixes() -> None:
     with pytest.raises(tg.BackendError, match=r"numpy\.ndarray and array_api_strict\.Array"):
         _xp.namespace(np.ones(2), xps.ones(2))
     assert _xp.namespace(tg.Tensor([1.0]), np.ones(1)) is tg.Tensor([1.0]).__array_namespace__()
+
+
+def test_erf_and_einsum_run_where_the_library_has_them() -> None:
+    torch = pytest.importorskip("torch")
+    v = np.linspace(-1, 1, 5)
+    x = tg.Tensor(torch.asarray(v), requires_grad=True)
+    (tg.erf(x).sum() + tg.einsum("i,i->", x, x)).backward()
+    assert isinstance(x.grad, torch.Tensor)
+    np.testing.assert_allclose(x.grad.numpy(), 2 / np.sqrt(np.pi) * np.exp(-(v**2)) + 2 * v, rtol=1e-12)
+    d = tg.Tensor(da.from_array(v, chunks=2), requires_grad=True)
+    tg.einsum("i,i->", d, d).backward()
+    np.testing.assert_allclose(d.grad.compute(), 2 * v, rtol=1e-12)
+    with pytest.raises(tg.BackendError, match=r"erf is not in .*dask"):
+        tg.erf(d)
