@@ -17,6 +17,8 @@ class                  raised for                             also a
 ``SerializationError`` a parameter file that cannot be read   ``ValueError``
 ``AllocationError``    a tensor too large to allocate         ``MemoryError``
 ``CompileError``       a function compile cannot replay       ``RuntimeError``
+``BackendError``       arrays of two libraries in one op, or  ``TypeError``
+                       an op an array library cannot run
 =====================  =====================================  ==========================
 
 ``GraphvizNotFoundError`` (also a ``RuntimeError``) is raised for rendering a graph drawing to
@@ -40,6 +42,10 @@ class ArgumentError(TinygradError, ValueError):
 
 class DTypeError(TinygradError, TypeError):
     """A dtype the op cannot use, e.g. ``requires_grad=True`` on an integer tensor."""
+
+
+class BackendError(TinygradError, TypeError):
+    """Arrays of two array libraries in one op (NumPy with CuPy...), or an op a library cannot run."""
 
 
 class TensorIndexError(TinygradError, IndexError):

@@ -32,7 +32,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError, shape_str
+from . import _xp
+from ._xp import namespace
+from .errors import ArgumentError, BackendError, DTypeError, ShapeError, TensorIndexError, shape_str
 from .ops import Domain, defop, two_way
 from .tensor import ArrayLike, Tensor, _as_dtype, _to_array, apply, constant
 
@@ -77,12 +79,20 @@ def as_tensor(x: ArrayLike) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _operand(x: ArrayLike, like: np.dtype | None) -> Tensor:
-    """A non-Tensor operand as a constant, taking ``like`` (a float dtype) where NumPy would upcast."""
+def _operand(x: ArrayLike, like: np.dtype | None, like_arr: Any = None) -> Tensor:
+    """A non-Tensor operand as a constant, taking ``like`` (a float dtype) where NumPy would upcast.
+
+    A number next to another library's array ``like_arr`` becomes an array of that library (on
+    its device); a NumPy array stays one (and an op mixing it with CuPy or torch refuses it).
+    """
     if isinstance(x, _SCALARS) or (isinstance(x, np.ndarray) and x.ndim == 0):
         arr = np.asarray(x)
         if arr.dtype.kind not in "biuf":
             raise DTypeError(f"unsupported operand {x!r} of type {type(x).__name__}")
+        if type(like_arr) is not np.ndarray and like_arr is not None and not _xp.is_lazy(like_arr):
+            xp = namespace(like_arr)
+            dt = _xp.backend_dtype(xp, like if like is not None else arr.dtype)
+            return constant(xp.asarray(arr.item(), dtype=dt, device=_xp.device(like_arr)))
         if like is not None:
             return constant(arr.astype(like))
         if isinstance(x, _SCALARS) and not isinstance(x, np.generic):
@@ -94,8 +104,8 @@ def _operand(x: ArrayLike, like: np.dtype | None) -> Tensor:
         arr = x
     else:  # Python data: integers take ``like``, as an integer ndarray would; floats are float64
         arr = _to_array(x, keep_ints=like is not None)
-    if like is not None and arr.dtype.kind in "biu":
-        arr = arr.astype(like)
+    if like is not None and _xp.kind(arr) in "biu":
+        arr = _xp.astype(arr, like)
     return constant(arr)
 
 
@@ -104,16 +114,19 @@ def _pair(x: ArrayLike, y: ArrayLike) -> tuple[Tensor, Tensor]:
     if isinstance(x, Tensor):
         if isinstance(y, Tensor):
             dx, dy = x._data.dtype, y._data.dtype
-            if dx is dy or dx == dy:
+            if dx is dy or (type(dx) is type(dy) and dx == dy):
                 return x, y
+            dx, dy = x.dtype, y.dtype
             if dx.kind == "f" and dy.kind in "biu":
-                return x, constant(y._data.astype(dx))
+                return x, constant(_xp.astype(y._data, dx))
             if dy.kind == "f" and dx.kind in "biu":
-                return constant(x._data.astype(dy)), y
+                return constant(_xp.astype(x._data, dy)), y
             return x, y
-        return x, _operand(y, x._data.dtype if x._data.dtype.kind == "f" else None)
+        dx = x.dtype
+        return x, _operand(y, dx if dx.kind == "f" else None, x._data)
     if isinstance(y, Tensor):
-        return _operand(x, y._data.dtype if y._data.dtype.kind == "f" else None), y
+        dy = y.dtype
+        return _operand(x, dy if dy.kind == "f" else None, y._data), y
     return _pair(as_tensor(x), y)
 
 
@@ -195,11 +208,11 @@ def _arr(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
-def _select(cond: np.ndarray, a: Any, b: Any) -> Any:
+def _select(cond: Any, a: Any, b: Any) -> Any:
     """``where(cond, a, b)`` with a constant condition."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         return where(cond, a, b)
-    return np.where(cond, a, b)
+    return namespace(cond, a, b).where(cond, a, b)
 
 
 def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -213,12 +226,16 @@ def _unreduce(g: Any, shape: tuple[int, ...], axis: tuple[int, ...] | None, keep
     """Put back the reduced axes of ``g`` (as length 1) so it broadcasts against the input."""
     if keepdims or axis is None:
         return g
-    return g.reshape(_keepdims_shape(shape, axis))
+    if type(g) is np.ndarray or isinstance(g, Tensor):
+        return g.reshape(_keepdims_shape(shape, axis))
+    return namespace(g).reshape(g, _keepdims_shape(shape, axis))
 
 
 def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
     if isinstance(g, Tensor):
         return apply(BROADCAST_TO, g, shape=shape)
+    if type(g) is not np.ndarray and not isinstance(g, np.generic):
+        return namespace(g).broadcast_to(g, shape)
     # A filled array rather than np.broadcast_to's view, whose Python layer costs ~5x more on a
     # loss's (1, m) gradient; the price is one array of x's size, as the consumer's VJP makes anyway.
     out = np.empty(shape, g.dtype)
@@ -234,7 +251,7 @@ def _reduced_size(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
 # --------------------------------------------------------------------------- arithmetic
 ADD = defop(
     "add",
-    np.add,
+    operator.add,
     (
         lambda g, out, x, y: g,  # d(x+y)/dx = 1
         lambda g, out, x, y: g,  # d(x+y)/dy = 1
@@ -272,7 +289,7 @@ def sub(x: ArrayLike, y: ArrayLike) -> Tensor:
 
 MUL = defop(
     "mul",
-    np.multiply,
+    operator.mul,
     (
         lambda g, out, x, y: g * y,  # d(xy)/dx = y
         lambda g, out, x, y: g * x,  # d(xy)/dy = x
@@ -297,7 +314,7 @@ def mul(x: ArrayLike, y: ArrayLike) -> Tensor:
 # Division is a primitive (not x * y**-1) so that forward values equal NumPy's x / y exactly.
 DIV = defop(
     "div",
-    np.true_divide,
+    operator.truediv,
     (
         lambda g, out, x, y: g / y,  # d(x/y)/dx = 1/y
         lambda g, out, x, y: -g * out / y,  # d(x/y)/dy = -x/y²
@@ -318,7 +335,7 @@ def div(x: ArrayLike, y: ArrayLike) -> Tensor:
     return apply(DIV, *_pair(x, y))
 
 
-NEG = defop("neg", np.negative, (lambda g, out, x: -g,), rule="dx = -g", domain=Domain("unary", -2, 2))
+NEG = defop("neg", operator.neg, (lambda g, out, x: -g,), rule="dx = -g", domain=Domain("unary", -2, 2))
 
 
 def neg(x: ArrayLike) -> Tensor:
@@ -332,25 +349,25 @@ def neg(x: ArrayLike) -> Tensor:
     return apply(NEG, as_tensor(x))
 
 
-def _pow_forward(x: np.ndarray, y: Any) -> np.ndarray:
-    if x.dtype.kind in "biu" and np.asarray(y).dtype.kind in "biu" and np.any(np.asarray(y) < 0):
+def _pow_forward(x: Any, y: Any) -> Any:
+    if _xp.kind(x) in "biu" and _xp.kind(_xp.as_array(y)) in "biu" and bool(namespace(x, y).any(_xp.as_array(y) < 0)):
         raise DTypeError(
             f"pow: an integer tensor {x.shape} {x.dtype} to a negative integer power has no integer result; "
             "convert the base to floating point first, e.g. x.astype(np.float64) ** -2"
         )
-    return np.power(x, y)
+    return x**y
 
 
 def _pow_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
     # d(x^y)/dx = y x^(y-1); 0 where y = 0 (x^0 = 1 everywhere), also at x = 0 where 0^-1 would give 0 * inf
     flat = (_arr(x) == 0) & (_arr(y) == 0)
-    return g * y * (_select(flat, 1, x) if flat.any() else x) ** (y - 1)
+    return g * y * (_select(flat, 1, x) if namespace(flat).any(flat) else x) ** (y - 1)
 
 
 def _pow_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
     # d(x^y)/dy = x^y ln x; 0 where x = 0 and y >= 0 (x^y is flat in y there), without a warning
     zero = (_arr(x) == 0) & (_arr(y) >= 0)
-    return g * _select(zero, 0, out * np.log(_select(zero, 1, x)))
+    return g * _select(zero, 0, out * namespace(x).log(_select(zero, 1, x)))
 
 
 POW = defop(
@@ -389,7 +406,7 @@ def pow(x: ArrayLike, y: ArrayLike) -> Tensor:
     return apply(POW, *_pair(x, y))
 
 
-def _matmul_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _matmul_forward(x: Any, y: Any) -> Any:
     if x.ndim == 0 or y.ndim == 0:
         raise ShapeError(f"matmul of {x.shape} and {y.shape}: both operands need at least 1 dimension")
     k_x = x.shape[-1]
@@ -399,43 +416,53 @@ def _matmul_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             f"matmul of {x.shape} and {y.shape}: inner dimensions {k_x} and {k_y} differ "
             f"(course layout: W is (n_out, n_in), A is (n_in, m))"
         )
-    return np.matmul(x, y)
+    return x @ y
 
 
 def _swap_last(a: Any) -> Any:
     axes = tuple(range(a.ndim - 2)) + (a.ndim - 1, a.ndim - 2)
-    return a.transpose(axes)
+    return a.transpose(axes) if type(a) is np.ndarray else namespace(a).permute_dims(a, axes)
+
+
+def _reshape(a: Any, shape: tuple[int, ...]) -> Any:
+    """``a.reshape(shape)`` for an array of any library or a Tensor."""
+    return a.reshape(shape) if type(a) is np.ndarray else namespace(a).reshape(a, shape)
+
+
+def _t(a: Any) -> Any:
+    """The transpose of a 2-D array of any library, or of a Tensor."""
+    return a.T if type(a) is np.ndarray else namespace(a).permute_dims(a, (1, 0))
 
 
 def _matmul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
     if x.ndim == 2 and y.ndim == 2:  # the common case: dX = G Yᵀ
-        return g @ y.T
+        return g @ _t(y)
     if x.ndim == 1 and y.ndim == 1:  # dot product: dx = g y
         return g * y
     if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n): dX = g ⊗ y
-        dx = g.reshape(g.shape + (1,)) * y.reshape((1, y.shape[0]))
+        dx = _reshape(g, g.shape + (1,)) * _reshape(y, (1, y.shape[0]))
     else:
         if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
-            g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+            g = _reshape(g, g.shape[:-1] + (1, g.shape[-1]))
         dx = g @ _swap_last(y)
     if x.ndim == 1:
-        dx = dx.reshape(dx.shape[:-2] + (dx.shape[-1],))
+        dx = _reshape(dx, dx.shape[:-2] + (dx.shape[-1],))
     return dx
 
 
 def _matmul_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
     if x.ndim == 2 and y.ndim == 2:  # the common case: dY = Xᵀ G
-        return x.T @ g
+        return _t(x) @ g
     if x.ndim == 1 and y.ndim == 1:  # dot product: dy = g x
         return g * x
     if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m): dY = x ⊗ g
-        dy = x.reshape((x.shape[0], 1)) * g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        dy = _reshape(x, (x.shape[0], 1)) * _reshape(g, g.shape[:-1] + (1, g.shape[-1]))
     else:
         if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
-            g = g.reshape(g.shape + (1,))
+            g = _reshape(g, g.shape + (1,))
         dy = _swap_last(x) @ g
     if y.ndim == 1:
-        dy = dy.reshape(dy.shape[:-1])
+        dy = _reshape(dy, dy.shape[:-1])
     return dy
 
 
@@ -460,7 +487,13 @@ def matmul(x: ArrayLike, y: ArrayLike) -> Tensor:
 
 
 # --------------------------------------------------------------------------- elementwise
-EXP = defop("exp", np.exp, (lambda g, out, x: g * out,), rule="dz = da * a", domain=Domain("unary", -3, 3))
+EXP = defop(
+    "exp",
+    _xp.elementwise(np.exp, "exp"),
+    (lambda g, out, x: g * out,),
+    rule="dz = da * a",
+    domain=Domain("unary", -3, 3),
+)
 
 
 @tensor_method
@@ -475,7 +508,13 @@ def exp(x: ArrayLike) -> Tensor:
     return apply(EXP, as_tensor(x))
 
 
-LOG = defop("log", np.log, (lambda g, out, x: g / x,), rule="dz = da / z", domain=Domain("unary", 0.1, 5))
+LOG = defop(
+    "log",
+    _xp.elementwise(np.log, "log"),
+    (lambda g, out, x: g / x,),
+    rule="dz = da / z",
+    domain=Domain("unary", 0.1, 5),
+)
 
 
 @tensor_method
@@ -491,7 +530,11 @@ def log(x: ArrayLike) -> Tensor:
 
 
 SQRT = defop(
-    "sqrt", np.sqrt, (lambda g, out, x: g / (2 * out),), rule="dz = da / (2 * a)", domain=Domain("unary", 0.1, 5)
+    "sqrt",
+    _xp.elementwise(np.sqrt, "sqrt"),
+    (lambda g, out, x: g / (2 * out),),
+    rule="dz = da / (2 * a)",
+    domain=Domain("unary", 0.1, 5),
 )
 
 
@@ -509,8 +552,8 @@ def sqrt(x: ArrayLike) -> Tensor:
 
 ABS = defop(
     "abs",
-    np.abs,
-    (lambda g, out, x: g * np.sign(_arr(x)),),  # d|z| = sign(z), 0 at 0
+    _xp.elementwise(np.abs, "abs"),
+    (lambda g, out, x: g * namespace(_arr(x)).sign(_arr(x)),),  # d|z| = sign(z), 0 at 0
     rule="dz = da * sign(z)",
     domain=Domain("kinked"),
 )
@@ -528,9 +571,11 @@ def abs(x: ArrayLike) -> Tensor:
     return apply(ABS, as_tensor(x))
 
 
-def _sigmoid_forward(x: np.ndarray) -> np.ndarray:
+def _sigmoid_forward(x: Any) -> Any:
     # The course's 1 / (1 + e^-x), bit for bit. Where e^-x overflows (x < -709 in float64) it is
     # inf and the result is 0, the correct limit, so the overflow warning is silenced.
+    if type(x) is not np.ndarray:
+        return 1 / (1 + namespace(x).exp(-x))
     with np.errstate(over="ignore"):
         return 1 / (1 + np.exp(-x))
 
@@ -557,7 +602,7 @@ def sigmoid(x: ArrayLike) -> Tensor:
 
 TANH = defop(
     "tanh",
-    np.tanh,
+    _xp.elementwise(np.tanh, "tanh"),
     (lambda g, out, x: g * (1 - out * out),),
     rule="dz = da * (1 - a**2)",
     domain=Domain("unary", -3, 3),
@@ -578,7 +623,7 @@ def tanh(x: ArrayLike) -> Tensor:
 
 RELU = defop(
     "relu",
-    lambda x: np.maximum(x, 0),
+    lambda x: np.maximum(x, 0) if type(x) is np.ndarray else namespace(x).maximum(x, 0),
     (lambda g, out, x: _select(_arr(x) > 0, g, 0),),  # 1 where z > 0, else 0 (also at 0)
     rule="dz = da * (z > 0)",
     domain=Domain("kinked"),
@@ -601,7 +646,7 @@ def relu(x: ArrayLike) -> Tensor:
 
 LEAKY_RELU = defop(
     "leaky_relu",
-    lambda x, slope: np.where(x > 0, x, x * slope),
+    lambda x, slope: namespace(x).where(x > 0, x, x * slope),
     (lambda g, out, x, slope: _select(_arr(x) > 0, g, g * slope),),
     rule="dz = da * (1 if z > 0 else slope)",
     domain=Domain("leaky"),
@@ -621,19 +666,19 @@ def leaky_relu(x: ArrayLike, slope: float = 0.01) -> Tensor:
     return apply(LEAKY_RELU, as_tensor(x), slope=float(slope))
 
 
-def _clip_forward(x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
+def _clip_forward(x: Any, low: float | None, high: float | None) -> Any:
+    xp = namespace(x)
     if low is None and high is None:
-        return x.copy()
-    return np.clip(x, low, high)
+        return xp.asarray(x, copy=True)
+    return xp.clip(x, low, high)
 
 
-def _inside(x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:
-    inside = np.ones(x.shape, dtype=bool)
-    if low is not None:
-        inside &= x >= low
-    if high is not None:
-        inside &= x <= high
-    return inside
+def _inside(x: Any, low: float | None, high: float | None) -> Any:
+    if low is None and high is None:
+        return namespace(x).ones(x.shape, dtype=namespace(x).bool)
+    if low is None:
+        return x <= high
+    return x >= low if high is None else (x >= low) & (x <= high)
 
 
 CLIP = defop(
@@ -673,7 +718,7 @@ def _tie_share(g: Any, x: Any, y: Any, wins: np.ndarray) -> Any:
 
 MAXIMUM = defop(
     "maximum",
-    np.maximum,
+    _xp.elementwise(np.maximum, "maximum"),
     (
         lambda g, out, x, y: _tie_share(g, x, y, _arr(x) > _arr(y)),
         lambda g, out, x, y: _tie_share(g, x, y, _arr(y) > _arr(x)),
@@ -697,7 +742,7 @@ def maximum(x: ArrayLike, y: ArrayLike) -> Tensor:
 
 MINIMUM = defop(
     "minimum",
-    np.minimum,
+    _xp.elementwise(np.minimum, "minimum"),
     (
         lambda g, out, x, y: _tie_share(g, x, y, _arr(x) < _arr(y)),
         lambda g, out, x, y: _tie_share(g, x, y, _arr(y) < _arr(x)),
@@ -721,7 +766,7 @@ def minimum(x: ArrayLike, y: ArrayLike) -> Tensor:
 
 WHERE = defop(
     "where",
-    lambda x, y, cond: np.where(cond, x, y),
+    lambda x, y, cond: namespace(cond, x, y).where(cond, x, y),
     (
         lambda g, out, x, y, cond: _select(cond, g, 0),
         lambda g, out, x, y, cond: _select(cond, 0, g),
@@ -738,10 +783,10 @@ def where(cond: ArrayLike, x: ArrayLike, y: ArrayLike) -> Tensor:
     Tensor([1., 6.], shape=(2,), dtype=float64)
     """
     try:
-        c = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+        c = cond._data if isinstance(cond, Tensor) else _xp.as_array(cond)
     except ValueError as e:  # ragged nested lists
         raise ShapeError(f"where: cannot make a boolean mask from {type(cond).__name__}: {e}") from None
-    if c.dtype != np.bool_:
+    if _xp.kind(c) != "b":
         raise DTypeError(f"where: cond must be boolean, got dtype {c.dtype} {c.shape}")
     x, y = _pair(x, y)
     return apply(WHERE, x, y, cond=c)
@@ -784,7 +829,11 @@ def _reduce_args(x: Tensor, axis: Axis, keepdims: Any, name: str) -> dict[str, A
 
 SUM = defop(
     "sum",
-    lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
+    lambda x, axis, keepdims: (
+        x.sum(axis=axis, keepdims=keepdims)
+        if type(x) is np.ndarray
+        else namespace(x).sum(x, axis=axis, keepdims=keepdims)
+    ),
     (lambda g, out, x, axis, keepdims: _broadcast(_unreduce(g, x.shape, axis, keepdims), x.shape),),
     rule="dx = broadcast(g)",
     domain=Domain("reduce"),
@@ -808,7 +857,11 @@ def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 # one node instead of two saves ~5 us a step on the course's small models.
 MEAN = defop(
     "mean",
-    lambda x, axis, keepdims: x.mean(axis=axis, keepdims=keepdims),
+    lambda x, axis, keepdims: (
+        x.mean(axis=axis, keepdims=keepdims)
+        if type(x) is np.ndarray
+        else namespace(x).mean(x, axis=axis, keepdims=keepdims)
+    ),
     (
         lambda g, out, x, axis, keepdims: _broadcast(
             _unreduce(g, x.shape, axis, keepdims) / _reduced_size(x.shape, axis), x.shape
@@ -839,13 +892,15 @@ def _extreme_vjp(g: Any, out: Any, x: Any, axis: tuple[int, ...] | None, keepdim
     # The gradient goes to the elements equal to the extreme, shared equally among ties.
     xa, outa = _arr(x), _arr(out)
     winners = xa == _unreduce(outa, xa.shape, axis, keepdims)
-    share = (winners / winners.sum(axis=axis, keepdims=True)).astype(xa.dtype)
+    xp = namespace(xa)
+    counts = xp.sum(_xp.astype(winners, _xp.np_dtype(xa.dtype)), axis=axis, keepdims=True)
+    share = _xp.astype(winners, _xp.np_dtype(xa.dtype)) / counts
     return _unreduce(g, xa.shape, axis, keepdims) * share
 
 
 MAX = defop(
     "max",
-    lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
+    lambda x, axis, keepdims: namespace(x).max(x, axis=axis, keepdims=keepdims),
     (_extreme_vjp,),
     rule="dx = g where x == max (ties share g)",
     domain=Domain("reduce_distinct"),
@@ -854,7 +909,7 @@ MAX = defop(
 # int32's -2**31, and booleans cannot be negated.
 MIN = defop(
     "min",
-    lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims),
+    lambda x, axis, keepdims: namespace(x).min(x, axis=axis, keepdims=keepdims),
     (_extreme_vjp,),
     rule="dx = g where x == min (ties share g)",
     domain=Domain("reduce_distinct"),
@@ -891,11 +946,14 @@ def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return apply(MIN, x, **_reduce_args(x, axis, keepdims, "min"))
 
 
-def _logsumexp_forward(x: np.ndarray, axis: tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
-    m = np.max(x, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) along the axis: no shift
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else out.reshape(np.sum(x, axis=axis).shape)
+def _logsumexp_forward(x: Any, axis: tuple[int, ...] | None, keepdims: bool) -> Any:
+    xp = namespace(x)
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or inf) along the axis: no shift
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    if keepdims:
+        return out
+    return xp.reshape(out, tuple(n for i, n in enumerate(x.shape) if axis is not None and i not in axis))
 
 
 # log-sum-exp is a primitive for stability: it shifts by the maximum before exponentiating.
@@ -904,7 +962,7 @@ LOGSUMEXP = defop(
     _logsumexp_forward,
     (
         lambda g, out, x, axis, keepdims: (
-            _unreduce(g, x.shape, axis, keepdims) * np.exp(x - _unreduce(out, x.shape, axis, keepdims))
+            _unreduce(g, x.shape, axis, keepdims) * namespace(x).exp(x - _unreduce(out, x.shape, axis, keepdims))
         ),
     ),
     rule="dx = g * softmax(x)",
@@ -963,15 +1021,16 @@ def _shifted(x: Tensor, axis: int, name: str) -> Tensor:
     ax = _norm_axis(axis, x.ndim, name)
     if x.size == 0:
         return x
-    m = np.max(x._data, axis=ax, keepdims=True)
-    return x - constant(np.where(np.isfinite(m), m, 0).astype(x.dtype))
+    xp = namespace(x._data)
+    m = xp.max(x._data, axis=ax, keepdims=True)
+    return x - constant(_xp.astype(xp.where(xp.isfinite(m), m, 0), x.dtype))
 
 
 # --------------------------------------------------------------------------- shapes
 RESHAPE = defop(
     "reshape",
-    lambda x, shape: np.reshape(x, shape),
-    (lambda g, out, x, shape: g.reshape(x.shape),),
+    lambda x, shape: np.reshape(x, shape) if type(x) is np.ndarray else namespace(x).reshape(x, shape),
+    (lambda g, out, x, shape: _reshape(g, x.shape),),
     rule="dx = reshape(g, x.shape)",
     domain=Domain("reshape"),
 )
@@ -990,11 +1049,16 @@ def reshape(x: ArrayLike, shape: int | Sequence[int]) -> Tensor:
 
 TRANSPOSE = defop(
     "transpose",
-    lambda x, axes: np.transpose(x, axes),
-    (lambda g, out, x, axes: g.transpose(tuple(int(i) for i in np.argsort(axes))),),
+    lambda x, axes: np.transpose(x, axes) if type(x) is np.ndarray else namespace(x).permute_dims(x, axes),
+    (lambda g, out, x, axes: _permute(g, tuple(int(i) for i in np.argsort(axes))),),
     rule="dx = transpose(g, inverse(axes))",
     domain=Domain("transpose"),
 )
+
+
+def _permute(a: Any, axes: tuple[int, ...]) -> Any:
+    """``a`` with its axes permuted, for an array of any library or a Tensor."""
+    return a.transpose(axes) if type(a) is np.ndarray else namespace(a).permute_dims(a, axes)
 
 
 def transpose(x: ArrayLike, axes: Sequence[int] | None = None) -> Tensor:
@@ -1071,7 +1135,7 @@ def squeeze(x: ArrayLike, axis: Axis = None, *, strict: bool = True) -> Tensor:
 
 BROADCAST_TO = defop(
     "broadcast_to",
-    lambda x, shape: np.broadcast_to(x, shape),
+    lambda x, shape: namespace(x).broadcast_to(x, shape),
     (lambda g, out, x, shape: g,),  # the engine sums g back down to x's shape
     rule="dx = sum of g over the broadcast axes",
     domain=Domain("broadcast_to"),
@@ -1097,13 +1161,16 @@ def _is_basic_index(index: Any) -> bool:
     return builtins.all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
-def _scatter_forward(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+def _scatter_forward(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     """Zeros of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
-    z = np.zeros(shape, dtype=g.dtype)
+    xp = namespace(g)
+    z = xp.zeros(shape, dtype=g.dtype, device=_xp.device(g)) if xp is not np else np.zeros(shape, g.dtype)
     if _is_basic_index(index):
         z[index] = g
-    else:
+    elif xp is np:
         np.add.at(z, index, g)
+    else:  # NumPy's unbuffered add.at has no array API counterpart
+        raise BackendError(f"scatter: adding at an integer-array or mask index needs NumPy, not {xp.__name__}")
     return z
 
 
@@ -1164,7 +1231,9 @@ def _concat_vjp(i: int, g: Any, out: Any, *xs: Any, axis: int) -> Any:
 
 CONCATENATE = defop(
     "concatenate",
-    lambda *xs, axis: np.concatenate(xs, axis=axis),
+    lambda *xs, axis: (
+        np.concatenate(xs, axis=axis) if type(xs[0]) is np.ndarray else namespace(*xs).concat(xs, axis=axis)
+    ),
     _concat_vjp,
     rule="dx_i = the slice of g where x_i was placed",
     domain=Domain("concatenate"),
@@ -1188,7 +1257,7 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     floats = [t.dtype for t in ts if t.dtype.kind == "f"]
     if floats:
         target = np.result_type(*floats)
-        ts = [t if t.dtype == target or t.requires_grad else constant(t._data.astype(target)) for t in ts]
+        ts = [t if t.dtype == target or t.requires_grad else constant(_xp.astype(t._data, target)) for t in ts]
     ax = _one_axis(axis, ts[0].ndim, "concatenate")
     return apply(CONCATENATE, *ts, axis=ax)
 
@@ -1212,7 +1281,7 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
 
 ASTYPE = defop(
     "astype",
-    lambda x, dtype: x.astype(dtype),
+    lambda x, dtype: _xp.astype(x, dtype),
     (lambda g, out, x, dtype: g,),  # the engine casts g back to x's dtype
     rule="dx = g, in x's dtype",
     domain=Domain("astype"),
@@ -1233,7 +1302,7 @@ def astype(x: ArrayLike, dtype: Any) -> Tensor:
     x = as_tensor(x)
     dtype = _as_dtype(dtype, "astype")
     if dtype.kind != "f":
-        return constant(x._data.astype(dtype))
+        return constant(_xp.astype(x._data, dtype))
     return apply(ASTYPE, x, dtype=dtype)
 
 
@@ -1241,7 +1310,7 @@ def astype(x: ArrayLike, dtype: Any) -> Tensor:
 def _targets(targets: ArrayLike, like: Tensor, name: str) -> Tensor:
     t = targets if isinstance(targets, Tensor) else _operand(targets, like.dtype)
     if t.dtype.kind in "biu" or (t.dtype != like.dtype and not isinstance(targets, Tensor)):  # a constant: like's dtype
-        t = constant(t._data.astype(like.dtype))
+        t = constant(_xp.astype(t._data, like.dtype))
     if t.shape != like.shape:
         raise ShapeError(
             f"{name}: targets have shape {t.shape} but the predictions have shape {like.shape}; "
@@ -1252,14 +1321,24 @@ def _targets(targets: ArrayLike, like: Tensor, name: str) -> Tensor:
 
 def _check_unit_interval(t: Tensor, what: str, name: str) -> None:
     d = t._data
+    if type(d) is not np.ndarray:
+        if _xp.is_lazy(d) or not t.size:  # a lazy array's values are not known until it is computed
+            return
+        xp = namespace(d)
+        lo, hi = float(xp.min(d)), float(xp.max(d))
+    elif not d.size:
+        return
+    else:
+        lo, hi = d.min(), d.max()
     # min/max propagate NaN and NaN fails both comparisons, so NaN and ±inf are caught too.
-    if d.size and not (d.min() >= 0 and d.max() <= 1):
-        raise ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{d.min()}, {d.max()}]")
+    if not (lo >= 0 and hi <= 1):
+        raise ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{lo}, {hi}]")
 
 
-def _bce_logits_forward(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _bce_logits_forward(z: Any, y: Any) -> Any:
     # log(1 + e^z) - y z, written so no exp overflows: max(z, 0) - y z + log1p(e^-|z|)
-    return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    xp = namespace(z, y)
+    return xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
 
 
 # BCE with logits is a primitive for stability (no log of a rounded sigmoid).
@@ -1430,9 +1509,14 @@ def _broadcast_constant(value: ArrayLike, like: Tensor, what: str) -> Any:
     return value if isinstance(value, Tensor) else constant(arr.astype(like.dtype))
 
 
-def _bce_forward(a: np.ndarray, y: np.ndarray, eps: float) -> np.ndarray:
-    a = np.minimum(np.maximum(a, eps), 1 - eps)  # np.clip, without its Python-level dispatch
-    return -(y * np.log(a) + (1 - y) * np.log(1 - a))
+def _bce_forward(a: Any, y: Any, eps: float) -> Any:
+    xp = namespace(a, y)
+    a = xp.minimum(xp.maximum(a, eps), 1 - eps)  # clip, without NumPy's Python-level dispatch
+    return -(y * xp.log(a) + (1 - y) * xp.log(1 - a))
+
+
+def _log(x: Any) -> Any:
+    return namespace(x).log(x)
 
 
 def _clip_unit(a: Any, eps: float) -> Any:
@@ -1446,7 +1530,7 @@ BCE = defop(
     _bce_forward,
     (
         lambda g, out, a, y, eps: g * (a - y) / two_way(CLIP, a * (1 - a), low=eps, high=None),  # (a-y)/(a(1-a))
-        lambda g, out, a, y, eps: g * (np.log(1 - _clip_unit(a, eps)) - np.log(_clip_unit(a, eps))),
+        lambda g, out, a, y, eps: g * (_log(1 - _clip_unit(a, eps)) - _log(_clip_unit(a, eps))),
     ),
     rule="da = g * (a - y) / (a * (1 - a))",
     domain=Domain("bce"),
@@ -1509,25 +1593,28 @@ def cross_entropy(
         raise ShapeError(f"cross_entropy: logits must be a floating tensor with a class axis, got {z.shape} {z.dtype}")
     ax = _one_axis(axis, z.ndim, "cross_entropy")
     try:
-        lab = labels._data if isinstance(labels, Tensor) else np.asarray(labels)
+        lab = labels._data if isinstance(labels, Tensor) else _xp.as_array(labels)
     except ValueError as e:  # ragged nested lists
         raise ShapeError(f"cross_entropy: cannot make labels from {type(labels).__name__}: {e}") from None
-    if lab.dtype.kind not in "biuf":
+    kind = _xp.kind(lab)
+    if kind not in "biuf":
         raise DTypeError(f"cross_entropy: labels must be numbers, got dtype {lab.dtype} {lab.shape}")
     n_classes = z.shape[ax]
     sample_shape = z.shape[:ax] + z.shape[ax + 1 :]
-    if lab.dtype.kind in "iu" and lab.shape != z.shape:
-        if lab.shape != sample_shape:
+    if kind in "iu" and tuple(lab.shape) != z.shape:
+        if tuple(lab.shape) != sample_shape:
             raise ShapeError(
                 f"cross_entropy: integer labels of shape {lab.shape} do not fit logits {z.shape} "
                 f"with classes on axis {ax}: expected labels of shape {sample_shape}"
             )
-        if lab.size and (lab.min() < 0 or lab.max() >= n_classes):
-            raise TensorIndexError(
-                f"cross_entropy: labels must be class indices in [0, {n_classes}), "
-                f"got values in [{lab.min()}, {lab.max()}]"
-            )
-        targets: Any = np.moveaxis(np.eye(n_classes, dtype=z.dtype)[lab], -1, ax)
+        xp = namespace(lab)
+        if math.prod(lab.shape) and not _xp.is_lazy(lab):
+            lo, hi = int(xp.min(lab)), int(xp.max(lab))
+            if lo < 0 or hi >= n_classes:
+                raise TensorIndexError(
+                    f"cross_entropy: labels must be class indices in [0, {n_classes}), got values in [{lo}, {hi}]"
+                )
+        targets: Any = _one_hot(lab, n_classes, z.dtype, ax)
     elif lab.shape != z.shape:
         raise ShapeError(
             f"cross_entropy: targets of shape {lab.shape} do not fit logits {z.shape}: give integer "
@@ -1536,8 +1623,17 @@ def cross_entropy(
     elif isinstance(labels, Tensor) and labels.requires_grad:
         targets = labels  # probability targets in the graph: they get their gradient
     else:
-        targets = lab.astype(z.dtype)
+        targets = _xp.astype(lab, z.dtype)
     return _reduce(-sum(log_softmax(z, ax) * targets, axis=ax), reduction)
+
+
+def _one_hot(lab: Any, n_classes: int, dtype: np.dtype, ax: int) -> Any:
+    """One-hot targets of integer labels ``lab``, with the classes along ``ax``, in the labels' library."""
+    if type(lab) is np.ndarray:
+        return np.moveaxis(np.eye(n_classes, dtype=dtype)[lab], -1, ax)
+    xp = namespace(lab)
+    hot = xp.expand_dims(lab, axis=-1) == xp.arange(n_classes, device=_xp.device(lab))
+    return xp.moveaxis(xp.astype(hot, _xp.backend_dtype(xp, dtype)), -1, ax)
 
 
 def mse_loss(pred: ArrayLike, target: ArrayLike, reduction: Reduction = "mean") -> Tensor:
@@ -1785,3 +1881,47 @@ _CONSTANT_UFUNCS = {
 
 Tensor.__array_ufunc__ = lambda self, ufunc, method, *inputs, **kwargs: array_ufunc(ufunc, method, inputs, kwargs)
 Tensor.__array_function__ = lambda self, func, types, args, kwargs: array_function(func, types, args, kwargs)
+
+
+# --------------------------------------------------------------------------- the namespace of tensors
+def _on_data(name: str) -> Callable[..., Any]:
+    """A function without gradient (sign, isfinite, any...) applied to a tensor's values, as a constant."""
+
+    def fn(x: Any, *args: Any, **kwargs: Any) -> Any:
+        a = _arr(x)
+        return constant(_xp.as_array(getattr(namespace(a), name)(a, *args, **kwargs)))
+
+    return fn
+
+
+class TensorNamespace:
+    """The array namespace of Tensors (``Tensor.__array_namespace__``): tinygrad_ng's ops by their standard names.
+
+    VJP rules call ``namespace(x).exp(x)``; under ``create_graph=True`` their arguments are
+    tensors, and this namespace records the same computation in the graph, which is how second
+    derivatives come from the first-order rules. Functions without a gradient (``sign``,
+    ``isfinite``...) give constant tensors.
+
+    >>> xp = TensorNamespace()
+    >>> xp.sum(xp.exp(Tensor([0.0, 0.0])))
+    Tensor(2., shape=(), dtype=float64)
+    """
+
+    __name__ = "tinygrad_ng"
+
+    def __getattr__(self, name: str) -> Any:
+        raise BackendError(f"{name} is not available on tensors in a rule (under create_graph)")
+
+
+TENSOR_NAMESPACE = _xp.tensor_namespace = TensorNamespace()
+for _name, _fn in {
+    "add": add, "subtract": sub, "multiply": mul, "divide": div, "negative": neg, "pow": pow, "matmul": matmul,
+    "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "maximum": maximum, "minimum": minimum,
+    "where": where, "clip": clip, "sum": sum, "mean": mean, "max": max, "min": min, "reshape": reshape,
+    "permute_dims": transpose, "broadcast_to": broadcast_to, "concat": concatenate, "stack": stack,
+    "expand_dims": expand_dims, "squeeze": squeeze, "astype": astype,
+    **{n: _on_data(n) for n in ("sign", "isfinite", "isnan", "isinf", "floor", "ceil", "trunc", "round")},
+    "any": lambda x, **kw: bool(namespace(_arr(x)).any(_arr(x), **kw)),
+}.items():  # fmt: skip
+    setattr(TensorNamespace, _name, staticmethod(_fn))
+del _name, _fn

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _xp
 from ._anomaly import count_nonfinite, describe, where_text
 from ._mode import mode
 from .errors import AnomalyError, GraphError, InplaceError, ShapeError
@@ -126,7 +127,7 @@ class Node:
 
 
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``g`` down to ``shape``, undoing NumPy broadcasting (ndarray or Tensor).
+    """Sum ``g`` down to ``shape``, undoing NumPy broadcasting (an array of any library, or a Tensor).
 
     >>> sum_to(np.ones((3, 4)), (3, 1))
     array([[4.],
@@ -139,11 +140,18 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     if lead < 0:
         raise ShapeError(f"backward: gradient of shape {g.shape} cannot be summed to shape {shape}")
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    if lead:
-        g = g.reshape(shape)
-    if g.shape != shape:
+    if type(g) is np.ndarray:
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+        if lead:
+            g = g.reshape(shape)
+    else:  # another library's array, or a Tensor under create_graph
+        xp = _xp.namespace(g)
+        if axes:
+            g = xp.sum(g, axis=axes, keepdims=True)
+        if lead:
+            g = xp.reshape(g, shape)
+    if tuple(g.shape) != shape:
         raise ShapeError(f"backward: gradient of shape {g.shape} does not fit shape {shape}")
     return g
 
@@ -330,12 +338,15 @@ def run(
             gp = op.vjp(i, g, out, inputs, attrs)
             if gp is None:
                 continue
-            if not create_graph and type(gp) is not np.ndarray:
+            if type(gp) is not np.ndarray and isinstance(gp, (np.generic, float, int)):
                 gp = np.asarray(gp)
             if gp.shape != p.shape:
                 gp = sum_to(gp, p.shape)
-            if gp.dtype != p.dtype:
-                gp = gp.astype(p.dtype)
+            if create_graph or type(gp) is np.ndarray:
+                if gp.dtype != p.dtype:
+                    gp = gp.astype(p.dtype)
+            elif gp.dtype != p._data.dtype and _xp.np_dtype(gp.dtype) != p.dtype:  # another library's array
+                gp = _xp.astype(gp, p.dtype)
             if anomaly:
                 _check_finite(node, saved, i, gp, g)
             if hook is not None:
@@ -365,11 +376,16 @@ def _deliver(
         arr = g._data if create_graph else g
         if t.grad is None:
             # Own the array: a pass-through or a view may be shared with another gradient.
-            owned = fresh and not create_graph and arr.base is None and arr.flags.writeable
-            t.grad = arr if owned else arr.copy()
+            if type(arr) is np.ndarray:
+                owned = fresh and not create_graph and arr.base is None and arr.flags.writeable
+                t.grad = arr if owned else arr.copy()
+            else:
+                t.grad = arr if fresh and not create_graph else _xp.namespace(arr).asarray(arr, copy=True)
         else:
             total = t.grad + arr
-            t.grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d + 0-d is a NumPy scalar
+            if type(total) is not np.ndarray and isinstance(total, np.generic):
+                total = np.asarray(total)  # 0-d + 0-d is a NumPy scalar
+            t.grad = total
         t._grad_run = run_id
     if node is not None:
         entry = pending.get(id(node))

@@ -162,6 +162,33 @@ class Module:
         """The parameters, in the order of :meth:`named_parameters`."""
         return [p for _, p in self.named_parameters()]
 
+    def to(self, target: Any, device: Any = None) -> Module:
+        """Move every parameter and buffer (each tensor attribute) to another array library, in place.
+
+        ``target`` and ``device`` are as in :meth:`Tensor.to` (``"numpy"``, ``"cupy"``,
+        ``"torch"``, ``"dask"``, ``"array_api_strict"``, or the namespace module). The tensors
+        stay the same objects, so an optimizer made before the move keeps working; their
+        gradients are cleared. Returns the module.
+
+        >>> import array_api_strict as xp
+        >>> from tinygrad_ng.nn import Linear
+        >>> layer = Linear(2, 1, seed=0).to(xp)
+        >>> type(layer.W.data).__module__.split(".")[0], layer.W.requires_grad
+        ('array_api_strict', True)
+        >>> type(layer.to("numpy").W.data).__name__
+        'ndarray'
+        """
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            for value in vars(module).values():
+                if isinstance(value, Tensor):
+                    moved = value.to(target, device)
+                    if moved is not value:
+                        value.data, value.grad = moved._data, None
+            stack.extend(child for _, child in module.named_children())
+        return self
+
     def zero_grad(self) -> None:
         """Clear every parameter's ``.grad``."""
         for p in self.parameters():

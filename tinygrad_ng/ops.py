@@ -27,8 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from .errors import DTypeError
 
 __all__ = ["Op", "Domain", "REGISTRY", "defop", "two_way"]
@@ -166,6 +164,6 @@ def two_way(op: Op, x: Any, *rest: Any, **attrs: Any) -> Any:
     >>> two_way(REGISTRY["exp"], np.zeros(2))
     array([1., 1.])
     """
-    if isinstance(x, np.ndarray) or np.isscalar(x):
+    if getattr(x, "_record", None) is None:  # an array of any library, or a number
         return op.forward(x, *rest, **attrs)
     return op(x, *rest, **attrs)

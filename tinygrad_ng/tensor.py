@@ -17,12 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import graph
+from . import _xp, graph
 from ._anomaly import anomaly_in_forward, where_created
 from ._inplace import Family, LockedArray, Savers, add_saver, lock_owner, share_array
 from ._mode import enable_grad, is_grad_enabled, mode, name_scope, no_grad
 from ._random import Seed, generator
-from .errors import AllocationError, DTypeError, GraphError, ShapeError, TensorIndexError, TinygradError, shape_str
+from .errors import (
+    AllocationError,
+    BackendError,
+    DTypeError,
+    GraphError,
+    ShapeError,
+    TensorIndexError,
+    TinygradError,
+    shape_str,
+)
 from .graph import Node
 
 if TYPE_CHECKING:
@@ -53,9 +62,12 @@ def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np
 
     Python data becomes float64 unless ``dtype`` is given; with ``keep_ints`` integer and
     boolean Python data keep their kind, for an operand that takes its float dtype from a tensor.
+    An array of another library (CuPy, Dask, torch...) is kept as it is, not copied.
     """
     if isinstance(data, Tensor):
         arr = data._data
+        if type(arr) is not np.ndarray:
+            return _wrap(arr, dtype)
     elif isinstance(data, np.ma.MaskedArray):
         raise DTypeError(
             f"Tensor: cannot make a tensor from a masked array {data.shape} {data.dtype}: the mask would be "
@@ -63,6 +75,8 @@ def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np
         )
     elif isinstance(data, np.ndarray):
         arr = data
+    elif _xp.is_array(data):
+        return _wrap(data, dtype)
     else:
         if type(data) is list or type(data) is tuple:
             _refuse_grad_tensors(data)
@@ -81,6 +95,21 @@ def _to_array(data: ArrayLike, dtype: Any = None, keep_ints: bool = False) -> np
         dtype = _as_dtype(dtype, "Tensor")
         return np.array(arr, dtype=dtype, copy=True)
     return np.array(arr, copy=True)
+
+
+def _wrap(arr: Any, dtype: Any) -> Any:
+    """An array of another library (CuPy, Dask, torch, ...), checked and kept without a copy."""
+    kind = _xp.kind(arr)
+    if kind not in "biuf":
+        raise DTypeError(
+            f"Tensor: unsupported dtype {arr.dtype} (from {type(arr).__name__}); "
+            "tensors hold bool, integer or floating-point numbers"
+        )
+    if dtype is not None:
+        dt = _as_dtype(dtype, "Tensor")
+        if dt != _xp.np_dtype(arr.dtype):
+            return _xp.astype(arr, dt)
+    return arr
 
 
 _PLAIN_NUMBERS = {float, int, bool, np.float64, np.float32, np.int64, np.bool_}
@@ -109,7 +138,10 @@ class Tensor:
 
     Args:
         data: an ndarray, a nested list, a Python or NumPy scalar, or another Tensor. The data
-            is copied. Python data becomes float64; an ndarray keeps its dtype. A list holding
+            is copied. Python data becomes float64; an ndarray keeps its dtype. An array of
+            another array library (CuPy, Dask, torch, array-api-strict: anything with
+            ``__array_namespace__``) is wrapped as it is, not copied nor converted, and the ops
+            compute on it with its own library (see ``docs/backends.md``). A list holding
             tensors that require grad is refused (use :func:`tinygrad_ng.stack`, which records
             the graph), as is a masked array (its mask would be lost).
         requires_grad: whether backward should compute ``.grad`` for this tensor. Only
@@ -150,7 +182,7 @@ class Tensor:
         name: str | None = None,
     ) -> None:
         arr = _to_array(data, dtype)
-        if requires_grad and arr.dtype.kind != "f":
+        if requires_grad and _xp.kind(arr) != "f":
             raise DTypeError(
                 f"Tensor: requires_grad=True needs a floating-point dtype, got {arr.dtype} "
                 f"{arr.shape}; convert first, e.g. Tensor(data, dtype=np.float64, requires_grad=True)"
@@ -277,6 +309,8 @@ class Tensor:
         >>> t.data
         array([1., 2.])
         """
+        if type(self._data) is not np.ndarray:
+            return self._data  # other libraries' arrays cannot be locked (see docs/backends.md)
         owner = lock_owner(self)
         return self._data if owner is None else LockedArray.of(self, owner=owner)
 
@@ -288,7 +322,7 @@ class Tensor:
             arr = value
         else:
             arr = _to_array(value)  # lists, scalars, other arrays: copied, with clear errors
-        if self.requires_grad and arr.dtype.kind != "f":
+        if self.requires_grad and _xp.kind(arr) != "f":
             raise DTypeError(f"Tensor.data: cannot set {arr.dtype} data on a tensor that requires grad")
         self._data = arr
         self._version += 1
@@ -325,12 +359,56 @@ class Tensor:
 
     @property
     def dtype(self) -> np.dtype:
-        """The NumPy dtype.
+        """The NumPy dtype (for another library's array, the NumPy dtype of the same name).
 
         >>> Tensor([1.0]).dtype, Tensor(np.ones(2, np.float32)).dtype
         (dtype('float64'), dtype('float32'))
         """
-        return self._data.dtype
+        dt = self._data.dtype
+        return dt if isinstance(dt, np.dtype) else _xp.np_dtype(dt)
+
+    @property
+    def device(self) -> Any:
+        """The device the values live on: ``"cpu"`` for NumPy, else the array library's device.
+
+        >>> Tensor([1.0]).device
+        'cpu'
+        >>> import array_api_strict as xp
+        >>> Tensor(xp.ones(2)).device
+        array_api_strict.Device('CPU_DEVICE')
+        """
+        return _xp.device(self._data)
+
+    def to(self, target: Any, device: Any = None) -> Tensor:
+        """This tensor's values in another array library (and/or device): an explicit copy.
+
+        ``target`` is a library's name (``"numpy"``, ``"cupy"``, ``"torch"``, ``"dask"``,
+        ``"array_api_strict"``) or its namespace module (``numpy``, ``cupy``, ``torch``,
+        ``dask.array``, ``array_api_strict``...); ``device`` is passed to that library's
+        ``asarray``. The result is a new leaf with the same ``requires_grad`` and name; it is
+        ``self`` when nothing would change. ``Module.to`` moves a model's parameters.
+
+        >>> import array_api_strict as xp
+        >>> t = Tensor([1.0, 2.0]).to(xp)
+        >>> type(t.data).__module__.split(".")[0], t.to("numpy").data
+        ('array_api_strict', array([1., 2.]))
+        """
+        arr = _xp.to_namespace(self._data, target, device)
+        if arr is self._data:
+            return self
+        t = constant(arr)
+        t.requires_grad = self.requires_grad and _xp.kind(arr) == "f"
+        t.name = self.name
+        return t
+
+    def __array_namespace__(self, api_version: str | None = None) -> Any:
+        """The namespace of tinygrad_ng's ops, which VJP rules use on tensors under ``create_graph``.
+
+        >>> xp = Tensor([1.0]).__array_namespace__()
+        >>> xp.exp(Tensor([0.0]))
+        Tensor([1.], shape=(1,), dtype=float64)
+        """
+        return _xp.tensor_namespace
 
     @property
     def ndim(self) -> int:
@@ -348,7 +426,7 @@ class Tensor:
         >>> Tensor.zeros(3, 5).size
         15
         """
-        return self._data.size
+        return self._data.size if type(self._data) is np.ndarray else math.prod(self.shape)
 
     @property
     def is_leaf(self) -> bool:
@@ -417,9 +495,9 @@ class Tensor:
         >>> Tensor([[2.5]]).item()
         2.5
         """
-        if self._data.size != 1:
+        if math.prod(self.shape) != 1:
             raise ShapeError(f"item: needs a tensor with one element, got shape {self.shape}")
-        value = self._data.item()
+        value = _xp.to_numpy(self._data).item()
         if mode.reads is not None:
             mode.reads.append((self, value))
         return value
@@ -430,9 +508,11 @@ class Tensor:
         >>> Tensor([[1.0, 2.0]]).tolist()
         [[1.0, 2.0]]
         """
-        return self._data.tolist()
+        return _xp.to_numpy(self._data).tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if type(self._data) is not np.ndarray:
+            return np.asarray(_xp.to_numpy(self._data), dtype=dtype)  # asked for NumPy: an explicit copy
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self.data
@@ -447,7 +527,7 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
-        if self._data.size != 1:
+        if math.prod(self.shape) != 1:
             raise ShapeError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all() on .data"
             )
@@ -465,8 +545,12 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, precision=4, threshold=20, edgeitems=2, separator=", ", prefix="Tensor(")
         extra = [f"shape={self.shape}", f"dtype={self.dtype}"]
+        if type(self._data) is np.ndarray:
+            body = np.array2string(self._data, precision=4, threshold=20, edgeitems=2, separator=", ", prefix="Tensor(")
+        else:  # another library's array: its own repr (a lazy Dask array stays lazy)
+            body = f"<{type(self._data).__module__.split('.')[0]}.{type(self._data).__name__}>"
+            extra.append(f"device={self.device}")
         if self.requires_grad:
             extra.append("requires_grad=True")
         if self._node is not None:
@@ -548,8 +632,8 @@ class Tensor:
         """
         if self._node is not None:
             raise DTypeError("requires_grad_: only leaf tensors can change requires_grad; use detach()")
-        if requires_grad and self._data.dtype.kind != "f":
-            raise DTypeError(f"requires_grad_: needs a floating-point dtype, got {self._data.dtype}")
+        if requires_grad and _xp.kind(self._data) != "f":
+            raise DTypeError(f"requires_grad_: needs a floating-point dtype, got {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -570,7 +654,7 @@ class Tensor:
     @classmethod
     def _record(cls, op: Op, *inputs: Any, **attrs: Any) -> Tensor:
         """``op`` recorded on ``inputs`` (non-Tensors as constants): how an :class:`Op` call records."""
-        return apply(op, *[x if isinstance(x, Tensor) else constant(np.asarray(x)) for x in inputs], **attrs)
+        return apply(op, *[x if isinstance(x, Tensor) else constant(_xp.as_array(x)) for x in inputs], **attrs)
 
     # The ops, the operators and NumPy's dispatch (__array_ufunc__, __array_function__) are bound by
     # tinygrad_ng.functional, where each op is defined once with its checks and docs
@@ -698,12 +782,19 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     ('relu', True, (1, 2))
     """
     try:
-        out = op.forward(*[p._data for p in parents], **attrs)
+        arrays = [p._data for p in parents]
+        if len(arrays) == 2 and type(arrays[0]) is not type(arrays[1]):
+            _xp.check_same(op.name, arrays)  # no silent copies between array libraries
+        elif len(arrays) > 2:
+            _xp.check_same(op.name, arrays)
+        out = op.forward(*arrays, **attrs)
+    except BackendError as e:
+        raise BackendError(f"{op.name}: {e}") if not str(e).startswith(op.name) else e from None
     except TinygradError:
         raise  # a forward that checks its own arguments already names the op and the shapes
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(op, parents, e, attrs) from None
-    if type(out) is not np.ndarray:
+    if type(out) is not np.ndarray and isinstance(out, (np.generic, float, int, bool)):
         out = np.asarray(out)
     t = Tensor.__new__(Tensor)  # constant(out), inline: this runs once per op
     t._data, t.grad, t.requires_grad, t._name, t._node = out, None, False, None, None
@@ -718,7 +809,7 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
                 for q in parents:
                     q._savers = ref if q._savers is None else add_saver(q._savers, ref)
                 break
-    if mode.anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
+    if mode.anomaly and _xp.kind(out) == "f" and not _xp.all_finite(out):
         raise anomaly_in_forward(op, parents, out)
     return t
 
@@ -754,17 +845,19 @@ def as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
                 f"backward: output has shape {t.shape}; pass grad= of that shape "
                 "(an implicit gradient of 1 only exists for a one-element output, e.g. a loss)"
             )
-        g = np.ones_like(t._data)
+        g = _xp.namespace(t._data).ones_like(t._data)
     else:
         try:
-            g = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+            g = grad._data if isinstance(grad, Tensor) else _xp.as_array(grad)
         except ValueError as e:  # ragged nested lists
             raise ShapeError(f"backward: grad must be an array of the output's shape {t.shape}: {e}") from None
-        if g.dtype.kind not in "biuf":
+        if _xp.kind(g) not in "biuf":
             raise DTypeError(f"backward: grad must be numeric, got dtype {g.dtype}")
-        if g.shape != t.shape:
+        if tuple(g.shape) != t.shape:
             raise ShapeError(f"backward: grad has shape {g.shape} but the output has shape {t.shape}")
-        g = g.astype(t.dtype, copy=False)
+        if type(g) is np.ndarray and type(t._data) is not np.ndarray:
+            g = _xp.to_namespace(g, _xp.namespace(t._data))  # an explicit seed, moved to the output's library
+        g = g.astype(t.dtype, copy=False) if type(g) is np.ndarray else _xp.astype(g, t.dtype)
     if create_graph:
         return grad if isinstance(grad, Tensor) else Tensor(g)
     return g

@@ -1,0 +1,205 @@
+"""Tensors on arrays of other libraries (array-api-strict, Dask, torch, CuPy): wrapped, not copied.
+
+The registry's property suite (tests/test_ops.py) runs every op on array-api-strict arrays too;
+this file checks what is particular to the backends: no copy on the way in, gradients of the
+data's type, clear errors for mixed libraries, ``.device``, ``.to`` and ``Module.to``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_ng as tg
+from tinygrad_ng import _xp
+
+xps = pytest.importorskip("array_api_strict")
+da = pytest.importorskip("dask.array")
+
+RNG = np.random.default_rng(0)
+X = RNG.standard_normal((3, 8))
+Y = (RNG.random((1, 8)) > 0.5).astype(np.float64)
+W1 = RNG.standard_normal((4, 3))
+B1 = RNG.standard_normal((4, 1))
+W2 = RNG.standard_normal((1, 4))
+
+
+def _dask(a: np.ndarray) -> object:
+    return da.from_array(a, chunks=(a.shape[0], 4) if a.ndim == 2 and a.shape[1] == 8 else a.shape)
+
+
+def _host(a: object) -> np.ndarray:
+    return _xp.to_numpy(a)
+
+
+def _two_layer(conv: object) -> tuple[tg.Tensor, list[tg.Tensor]]:
+    """The course's two-layer model with every op of the first milestone, on arrays made by ``conv``."""
+    params = [tg.Tensor(conv(a), requires_grad=True) for a in (W1, B1, W2)]
+    w1, b1, w2 = params
+    x = tg.Tensor(conv(X))
+    y = conv(Y)
+    a1 = (w1 @ x + b1).tanh()
+    a1 = (a1.relu() + a1.sigmoid() * 0.5 - a1.exp().log() / 2 + a1 - a1 * 1.0).reshape(4, 8).transpose((1, 0)).T
+    z2 = w2 @ a1
+    a2 = z2.sigmoid()
+    cost = tg.binary_cross_entropy(a2, y) + tg.binary_cross_entropy_with_logits(z2, y) + a2.mean() + a2.sum() / 10
+    cost.backward()
+    return cost, params
+
+
+BACKENDS = {"array_api_strict": xps.asarray, "dask": _dask}
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_two_layer_model_matches_numpy_and_grads_keep_the_data_type(name: str) -> None:
+    conv = BACKENDS[name]
+    cost, params = _two_layer(conv)
+    ref_cost, ref_params = _two_layer(lambda a: a)
+    assert type(cost.data) is type(conv(X))
+    np.testing.assert_allclose(_host(cost.data), ref_cost.data, rtol=1e-12)
+    for p, ref in zip(params, ref_params):
+        assert type(p.grad) is type(p.data), (type(p.grad), type(p.data))
+        np.testing.assert_allclose(_host(p.grad), ref.grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_cross_entropy_on_integer_labels_of_the_same_library(name: str) -> None:
+    conv = BACKENDS[name]
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    z = tg.Tensor(conv(X), requires_grad=True)
+    cost = tg.cross_entropy(z, conv(labels))
+    cost.backward()
+    ref = tg.Tensor(X, requires_grad=True)
+    tg.cross_entropy(ref, labels).backward()
+    assert type(z.grad) is type(z.data)
+    np.testing.assert_allclose(_host(z.grad), ref.grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", list(BACKENDS))
+def test_wrapping_does_not_copy(name: str) -> None:
+    arr = BACKENDS[name](X)
+    t = tg.Tensor(arr)
+    assert t.data is arr
+    assert tg.Tensor(t).data is arr
+    assert t.shape == (3, 8) and t.dtype == np.float64 and t.ndim == 2 and t.size == 24
+
+
+def test_wrapping_with_a_dtype_converts_in_the_same_library() -> None:
+    t = tg.Tensor(xps.asarray(X), dtype=np.float32)
+    assert t.dtype == np.float32 and t.data.dtype == xps.float32
+
+
+def test_numpy_parameters_with_dask_data_give_lazy_gradients() -> None:
+    """The data-parallel layout: W is NumPy, X a Dask array chunked by columns (samples)."""
+    w = tg.Tensor(W1, requires_grad=True)
+    x = tg.Tensor(da.from_array(X, chunks=(3, 2)))
+    z = w @ x
+    assert isinstance(z.data, da.Array) and z.data.chunks[1] == (2, 2, 2, 2)
+    z.tanh().sum().backward()
+    assert isinstance(w.grad, da.Array)  # dW = dZ Xᵀ, reduced over the chunks when computed
+    np.testing.assert_allclose(w.grad.compute(), (1 - np.tanh(W1 @ X) ** 2) @ X.T, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "other", [xps.asarray, pytest.param("torch", id="torch"), pytest.param("cupy", id="cupy")], ids=str
+)
+def test_numpy_with_another_library_in_one_op_is_a_clear_error(other: object) -> None:
+    if isinstance(other, str):
+        lib = pytest.importorskip(other)
+        if other == "cupy" and not _has_gpu(lib):
+            pytest.skip("no GPU for CuPy")
+        other = lib.asarray
+    a, b = tg.Tensor(np.ones(2)), tg.Tensor(other(np.ones(2)))
+    for op in (lambda: a + b, lambda: b * a, lambda: tg.where(np.array([True, False]), a, b), lambda: b @ a):
+        with pytest.raises(tg.BackendError, match=r"(add|mul|where|matmul): arrays of different libraries.*numpy"):
+            op()
+    np.testing.assert_allclose(_host((a.to(_xp.namespace(b.data)) + b).data), [2.0, 2.0])
+
+
+def test_a_numpy_constant_with_strict_data_is_refused_but_numbers_work() -> None:
+    t = tg.Tensor(xps.asarray([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(tg.BackendError, match="mul"):
+        t * np.array([1.0, 2.0])
+    y = (t * 2 + 1.5) ** 2 / 3.0
+    y.sum().backward()
+    assert type(t.grad) is type(t.data)
+    np.testing.assert_allclose(_host(t.grad), 4 * (2 * np.array([1.0, 2.0]) + 1.5) / 3)
+
+
+def test_device_and_to() -> None:
+    t = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    assert t.device == "cpu"
+    assert t.to("numpy") is t and t.to(np) is t
+    s = t.to(xps)
+    assert isinstance(s.data, type(xps.asarray(1.0))) and s.requires_grad and s.name == "w" and s.is_leaf
+    assert s.device == xps.asarray(1.0).device
+    assert s.to("array_api_strict") is s
+    back = s.to("numpy")
+    assert type(back.data) is np.ndarray
+    np.testing.assert_array_equal(back.data, [1.0, 2.0])
+    d = t.to("dask")
+    assert isinstance(d.data, da.Array)
+    np.testing.assert_array_equal(d.to(np).data, [1.0, 2.0])
+    with pytest.raises(tg.BackendError, match="unknown array library"):
+        t.to("fortran")
+    with pytest.raises(tg.BackendError, match="not an array namespace"):
+        t.to(pytest)
+
+
+def test_module_to_moves_every_parameter() -> None:
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 1))
+    before = [p.data.copy() for p in model.parameters()]
+    assert model.to(xps) is model
+    params = list(model.parameters())
+    assert all(isinstance(p.data, type(xps.asarray(1.0))) and p.requires_grad for p in params)
+    for p, b in zip(params, before):
+        np.testing.assert_array_equal(_host(p.data), b)
+    model.to("numpy")
+    assert all(type(p.data) is np.ndarray for p in model.parameters())
+
+
+def test_repr_and_item_of_a_lazy_array_name_the_library() -> None:
+    t = tg.Tensor(_dask(X))
+    assert "dask.Array" in repr(t) and "shape=(3, 8)" in repr(t)
+    assert tg.Tensor(da.ones((1,))).item() == 1.0
+
+
+def test_strict_arrays_are_not_locked_but_work_in_place_free() -> None:
+    arr = xps.asarray(X)
+    w = tg.Tensor(arr, requires_grad=True)
+    y = (w * w).sum()
+    assert w.data is arr  # no locked view: the library's arrays cannot be made read-only
+    y.backward()
+    np.testing.assert_allclose(_host(w.grad), 2 * X)
+
+
+def _has_gpu(cupy: object) -> bool:
+    try:
+        return cupy.cuda.runtime.getDeviceCount() > 0  # type: ignore[attr-defined]
+    except Exception:
+        return False
+
+
+def test_cupy_arrays_train_on_the_gpu() -> None:
+    cupy = pytest.importorskip("cupy")
+    if not _has_gpu(cupy):
+        pytest.skip("no GPU for CuPy")
+    cost, params = _two_layer(cupy.asarray)
+    ref_cost, ref_params = _two_layer(lambda a: a)
+    np.testing.assert_allclose(float(cost.item()), ref_cost.item(), rtol=1e-12)
+    for p, ref in zip(params, ref_params):
+        assert type(p.grad) is cupy.ndarray
+        np.testing.assert_allclose(cupy.asnumpy(p.grad), ref.grad, rtol=1e-10, atol=1e-12)
+
+
+def test_torch_tensors_wrap_without_copy_and_give_torch_gradients() -> None:
+    torch = pytest.importorskip("torch")
+    arr = torch.asarray(X)
+    t = tg.Tensor(arr)
+    assert t.data is arr and t.dtype == np.float64 and t.device == arr.device
+    cost, params = _two_layer(torch.asarray)
+    ref_cost, ref_params = _two_layer(lambda a: a)
+    np.testing.assert_allclose(cost.item(), ref_cost.item(), rtol=1e-12)
+    for p, ref in zip(params, ref_params):
+        assert isinstance(p.grad, torch.Tensor)
+        np.testing.assert_allclose(p.grad.numpy(), ref.grad, rtol=1e-10, atol=1e-12)
