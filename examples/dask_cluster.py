@@ -55,6 +55,7 @@ def relative_difference(a: nn.Module | list[float], b: nn.Module | list[float]) 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv, out="out/dask_cluster", iterations=100, options=_options)
     data = load_catvnoncat(args.data)  # images flattened to columns (12288, m) and divided by 255
+    import dask
     from dask.distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
@@ -64,9 +65,11 @@ def main(argv: list[str] | None = None) -> None:
             cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1))
             client = stack.enter_context(Client(cluster))
         print(f"Dask cluster: {len(client.scheduler_info()['workers'])} workers, dashboard {client.dashboard_link}")
-        # Sent to the workers once and kept there: every step's graph names the chunks instead of carrying them.
-        X = split_samples(data.train_x, args.chunks).persist()
-        Y = split_samples(data.train_y, args.chunks).persist()
+        # Sent to the workers once and kept there: every step's graph names the chunks instead of carrying
+        # them. (Dask warns about a graph of more than 10 MB; the 20 MB of images are meant to go once.)
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "64MB"}):
+            X = split_samples(data.train_x, args.chunks).persist()
+            Y = split_samples(data.train_y, args.chunks).persist()
         print(f"X {X.shape} in {X.numblocks[1]} column chunks of {X.chunks[1]} samples")
         model = four_layer_model()
         start = time.perf_counter()

@@ -21,7 +21,7 @@ if not IN_CI:  # CI installs dask[distributed] (the dev extra): there these test
 import dask
 import dask.array as da
 from dask.core import get_dependencies
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, wait
 
 import tinygrad_ng as tg
 from tinygrad_ng import nn
@@ -60,6 +60,7 @@ def _relative_differences(got: list[np.ndarray], expected: list[np.ndarray]) -> 
 
 
 @needs_cat_data
+@pytest.mark.filterwarnings("ignore:Sending large graph")  # the 20 MB of images, sent once
 def test_four_layer_cat_model_on_a_cluster_matches_numpy(client) -> None:
     data = tg.data.load_catvnoncat(CAT_DIR)
 
@@ -68,7 +69,8 @@ def test_four_layer_cat_model_on_a_cluster_matches_numpy(client) -> None:
 
     X = split_samples(data.train_x, 4).persist()  # 4 column chunks, held by the two workers
     Y = split_samples(data.train_y, 4).persist()
-    assert X.numblocks == (1, 4) and len(client.who_has()) >= 8
+    wait([X, Y])
+    assert X.numblocks == (1, 4) and sum(map(len, client.has_what().values())) == 8
     on_dask, on_numpy = model(), model()
     h_dask = fit(on_dask, X, Y, lr=0.0075, iterations=3, record_every=1, compile=False)
     h_numpy = fit(on_numpy, data.train_x, data.train_y, lr=0.0075, iterations=3, record_every=1)
@@ -116,7 +118,7 @@ def test_no_task_reads_two_chunks_of_X() -> None:
     cost.backward()
     W1 = model.parameters()[0]
     assert is_dask_array(W1.grad)
-    graph = dict(dask.base.collections_to_dsk([cost.data, W1.grad], optimize_graph=False))
+    graph = {**cost.data.__dask_graph__(), **W1.grad.__dask_graph__()}
     chunks_of_X = {key for key in graph if isinstance(key, tuple) and key[0] == Xd.name}
     assert len(chunks_of_X) == 4
     readers = [get_dependencies(graph, key) & chunks_of_X for key in graph]
@@ -133,18 +135,20 @@ def test_no_task_reads_two_chunks_of_X() -> None:
 
 
 def test_data_larger_than_a_workers_memory_trains_chunk_by_chunk(client) -> None:
-    # X is made chunk by chunk on the workers and never whole anywhere: 300 MB of float64 against
-    # workers that are killed at 95 % of 200 MB (90 MB of that is the idle worker itself).
-    n_x, m, width = 1000, 37_500, 1250
+    # X is made chunk by chunk on the workers and never whole anywhere: 244 MiB of float64 against
+    # workers that are killed at 95 % of 200 MiB (an idle worker takes about 100 MiB of that), so
+    # not even half of X fits in one worker. With this many chunks Dask's ordering finishes each
+    # chunk's forward and backward pass before it makes the next; with 12 or fewer it makes them all
+    # first (dask.order's heuristics choose by the numbers of inputs and outputs of the graph).
+    n_x, m, width = 2000, 16_000, 800
     X = da.random.default_rng(0).random((n_x, m), chunks=(n_x, width))
     Y = (X[:1] > 0.5).astype(np.float64)
-    assert X.nbytes > 1.4 * MEMORY_LIMIT and X.numblocks == (1, 30)
+    assert X.nbytes > 1.2 * MEMORY_LIMIT and X.numblocks == (1, 20)
     workers = set(client.scheduler_info()["workers"])
-    model = nn.MLP([n_x, 4, 1], hidden="relu", init="course-deep", seed=0)
-    h = fit(model, X, Y, lr=0.5, iterations=2, record_every=1, compile=False)
-    assert h.completed == 2 and np.all(np.isfinite(h.costs)) and h.costs[1] < h.costs[0]
+    model = nn.MLP([n_x, 1], init="zeros", seed=0)  # logistic regression
+    h = fit(model, X, Y, lr=0.05, iterations=2, record_every=1, compile=False)
+    assert h.completed == 2 and h.costs[0] == pytest.approx(np.log(2)) and h.costs[1] < h.costs[0]
     assert set(client.scheduler_info()["workers"]) == workers  # no worker died and was replaced
-    assert accuracy(model, X[:, :width], Y[:, :width]) > 0.5
 
 
 def test_fit_refuses_what_a_dask_array_cannot_do_and_says_so(capsys) -> None:
@@ -198,7 +202,7 @@ def test_the_example_trains_on_a_running_cluster_and_matches_numpy(client, tmp_p
         spec.loader.exec_module(example)
         address = client.scheduler.address
         example.main(
-            ["--address", address, "--iterations", "2", "--out", str(tmp_path / "pics"), "--data", str(CAT_DIR)]
+            ["--address", address, "--iterations", "1", "--out", str(tmp_path / "pics"), "--data", str(CAT_DIR)]
         )
     finally:
         sys.path.remove(str(ROOT / "examples"))

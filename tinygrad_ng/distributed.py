@@ -141,7 +141,7 @@ def compute_gradients(cost: Tensor, params: Iterable[Tensor]) -> float:
     >>> type(W.grad).__module__.split(".")[0]
     'dask'
     >>> compute_gradients(cost, [W]), W.grad                               # dW = mean of X's columns
-    (6.5, array([[1.5, 5.5]]))
+    (12.5, array([[1.5, 5.5]]))
     """
     if not isinstance(cost, Tensor):
         raise DTypeError(f"compute_gradients: cost must be a Tensor, got {type(cost).__name__}")
