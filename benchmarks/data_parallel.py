@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    python benchmarks/dask.py                 # the cat model and a larger random data set
-    python benchmarks/dask.py --quick         # fewer steps, one chunk count
+    python benchmarks/data_parallel.py                 # the cat model and a larger random data set
+    python benchmarks/data_parallel.py --quick         # fewer steps, one chunk count
 
 Each row trains one model with ``train.fit`` for a few steps on the same data, held:
 
