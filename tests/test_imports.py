@@ -92,12 +92,13 @@ def test_the_package_imports_without_a_cycle() -> None:
 def test_the_core_stands_on_the_floors_below_it() -> None:
     graph = import_graph(PACKAGE)
     assert graph["tinygrad_ng._mode"] == set() and graph["tinygrad_ng.errors"] == set()
+    assert graph["tinygrad_ng._xp"] <= {"tinygrad_ng.errors"}  # array namespaces: a floor of their own
     assert graph["tinygrad_ng.ops"] <= {"tinygrad_ng.errors"}  # the registry needs no Tensor
     assert "tinygrad_ng.tensor" not in graph["tinygrad_ng.graph"] | graph["tinygrad_ng.viz"]
     assert all(d in graph[m] for m, d in LATE), "a late binding in LATE that the code no longer has"
     assert graph["tinygrad_ng.tensor"] <= {
         "tinygrad_ng.errors", "tinygrad_ng._mode", "tinygrad_ng._anomaly", "tinygrad_ng._inplace",
-        "tinygrad_ng.graph", "tinygrad_ng.viz", "tinygrad_ng._random",
+        "tinygrad_ng.graph", "tinygrad_ng.viz", "tinygrad_ng._random", "tinygrad_ng._xp",
     }  # fmt: skip
 
 

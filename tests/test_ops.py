@@ -4,6 +4,10 @@
 arrays (random shapes, with NumPy broadcasting where the op broadcasts) and attributes, with
 values inside the op's domain and away from its kinks. Registering an op without a case here
 fails ``test_every_op_has_a_test_domain``.
+
+The same checks run on array-api-strict arrays (fewer examples): an op that reached for NumPy
+instead of its inputs' namespace fails there, which is what lets CuPy, Dask and torch arrays
+through. The few ops that need NumPy are listed in ``NUMPY_ONLY`` with the reason.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
 from conv_cases import CONV_DRAWS
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import tinygrad_ng as tg
+from tinygrad_ng import _xp
+from tinygrad_ng.functional import _is_basic_index
 from tinygrad_ng.gradcheck import central_differences
 from tinygrad_ng.ops import REGISTRY
 from tinygrad_ng.tensor import Tensor, apply
@@ -367,26 +373,107 @@ def numeric_gradient(f: Callable[[], float], x: np.ndarray) -> np.ndarray:
     return central_differences(f, x, EPS)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-@given(data=st.data())
-def test_vjp_matches_finite_differences(name: str, data: st.DataObject) -> None:
+# Ops whose forward needs NumPy itself, and why; on other arrays they raise BackendError.
+_WINDOWS = "a strided window view (as_strided), which the array API standard lacks"
+NUMPY_ONLY = {
+    **dict.fromkeys(
+        ["conv2d", "conv2d_input_grad", "conv2d_weight_grad", "window_sum2d", "window_sum2d_transpose"], _WINDOWS
+    ),
+    **dict.fromkeys(["max_pool2d", "zero_pad2d"], _WINDOWS),
+    "erf": "the array API standard has no erf (torch has one; array-api-strict does not)",
+    "einsum": "the array API standard has no einsum (torch, CuPy and Dask have one)",
+}
+
+
+class Backend:
+    """How a test moves its NumPy inputs to an array library and back."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.xp = np if name == "numpy" else pytest.importorskip(name)
+
+    def put(self, a: Any) -> Any:
+        """A NumPy array (or an index holding arrays) as this library's array."""
+        if self.xp is np:
+            return a
+        if isinstance(a, np.ndarray):
+            return self.xp.asarray(a)
+        if isinstance(a, tuple):
+            return tuple(self.put(i) for i in a)
+        return a
+
+    def attrs(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.xp is not np and "index" in attrs:
+            assume(_is_basic_index(attrs["index"]))  # integer-array and mask scatter need NumPy's add.at
+        return {k: self.put(v) if k in ("cond", "weights", "index") else v for k, v in attrs.items()}
+
+    def check(self, arr: Any) -> np.ndarray:
+        """``arr`` as NumPy, after checking it is this library's array."""
+        if self.xp is not np:
+            assert _xp.namespace(arr) is self.xp, f"expected a {self.name} array, got {type(arr)}"
+        return _xp.to_numpy(arr)
+
+
+NUMPY = Backend("numpy")
+STRICT_CASES = sorted(n for n in CASES if n not in NUMPY_ONLY)
+# The strict backend repeats what the NumPy runs check in depth: a few examples per op are enough.
+STRICT = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+
+
+def check_vjp(name: str, data: st.DataObject, backend: Backend) -> tuple[list[np.ndarray], dict[str, Any]]:
     op, case = REGISTRY[name], CASES[name]
     arrays, attrs = case.draw(data)
-    out_shape = op.forward(*arrays, **attrs).shape
-    r = weights(np.random.default_rng(0), out_shape)
+    battrs = backend.attrs(attrs)
+    expected_out = op.forward(*arrays, **attrs)
+    r = weights(np.random.default_rng(0), expected_out.shape)
 
-    inputs = [Tensor(a, requires_grad=True) for a in arrays]
-    loss = (apply(op, *inputs, **attrs) * r).sum()
-    loss.backward()
+    inputs = [Tensor(backend.put(a), requires_grad=True) for a in arrays]
+    out = apply(op, *inputs, **battrs)
+    if backend.xp is not np:
+        np.testing.assert_allclose(backend.check(out.data), expected_out, rtol=1e-12, atol=1e-12, err_msg=name)
+    (out * backend.put(r)).sum().backward()
 
     def f() -> float:
         return float(np.sum(op.forward(*arrays, **attrs) * r))
 
     for i, (x, t) in enumerate(zip(arrays, inputs)):
         expected = numeric_gradient(f, x)
-        assert t.grad is not None and t.grad.shape == x.shape and t.grad.dtype == x.dtype
-        np.testing.assert_allclose(t.grad, expected, rtol=case.rtol, atol=case.atol, err_msg=f"{name} input {i}")
-    check_float32(name, arrays, attrs)
+        assert t.grad is not None and tuple(t.grad.shape) == x.shape and t.dtype == x.dtype
+        got = backend.check(t.grad)
+        assert got.dtype == x.dtype
+        np.testing.assert_allclose(got, expected, rtol=case.rtol, atol=case.atol, err_msg=f"{name} input {i}")
+    return arrays, attrs
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@given(data=st.data())
+def test_vjp_matches_finite_differences(name: str, data: st.DataObject) -> None:
+    check_float32(name, *check_vjp(name, data, NUMPY))
+
+
+@pytest.mark.parametrize("name", STRICT_CASES)
+@STRICT
+@given(data=st.data())
+def test_vjp_on_array_api_strict(name: str, data: st.DataObject) -> None:
+    check_vjp(name, data, Backend("array_api_strict"))
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_ONLY))
+def test_numpy_only_ops_say_so_on_other_arrays(name: str) -> None:
+    xp = pytest.importorskip("array_api_strict")
+    op = REGISTRY[name]
+    n = len(op.vjps) if not op.variadic else 1
+    with pytest.raises(tg.BackendError, match=name):
+        apply(op, *[Tensor(xp.ones((1, 2, 2, 1))) for _ in range(n)], **_some_attrs(name))
+
+
+def _some_attrs(name: str) -> dict[str, Any]:
+    """Attributes the op accepts; the error comes before they are used."""
+    if name == "einsum":
+        return {"subscripts": "ijkl->"}
+    if name == "erf":
+        return {}
+    return {"stride": (1, 1), "padding": (0, 0, 0, 0), "dilation": (1, 1), "layout": "NHWC"}
 
 
 def check_float32(name: str, arrays: list[np.ndarray], attrs: dict[str, Any]) -> None:
@@ -411,30 +498,42 @@ def check_float32(name: str, arrays: list[np.ndarray], attrs: dict[str, Any]) ->
         np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-4, err_msg=f"{name} input {i}")
 
 
-@pytest.mark.parametrize("name", sorted(n for n in CASES if REGISTRY[n].twice_differentiable))
-@given(data=st.data())
-def test_second_derivative_matches_finite_differences(name: str, data: st.DataObject) -> None:
+def check_second_derivative(name: str, data: st.DataObject, backend: Backend) -> None:
     """Hessian-vector products from create_graph equal finite differences of the gradient."""
     op, case = REGISTRY[name], CASES[name]
     arrays, attrs = case.draw(data)
+    battrs = backend.attrs(attrs)
     rng = np.random.default_rng(1)
     r = weights(rng, op.forward(*arrays, **attrs).shape)
     vs = [weights(rng, a.shape) for a in arrays]
 
-    def grad_dot_v(arrs: list[np.ndarray], create_graph: bool) -> tuple[Any, list[Tensor]]:
+    def grad_dot_v(arrs: list[Any], create_graph: bool, b: Backend, attrs: dict[str, Any]) -> tuple[Any, list[Tensor]]:
         inputs = [Tensor(a, requires_grad=True) for a in arrs]
-        loss = (apply(op, *inputs, **attrs) * r).sum()
+        loss = (apply(op, *inputs, **attrs) * b.put(r)).sum()
         grads = tg.grad(loss, inputs, create_graph=create_graph)
-        s = sum(((g * v).sum() for g, v in zip(grads, vs)), start=Tensor(0.0))
+        s = sum(((g * b.put(v)).sum() for g, v in zip(grads, vs)), start=Tensor(b.put(np.zeros(()))))
         return s, inputs
 
-    s, inputs = grad_dot_v(arrays, create_graph=True)
+    s, inputs = grad_dot_v([backend.put(a) for a in arrays], True, backend, battrs)
     hvps = tg.grad(s, inputs, allow_unused=True) if s.requires_grad else [None] * len(inputs)
 
     def f() -> float:
-        return float(grad_dot_v(arrays, create_graph=False)[0].item())
+        return float(grad_dot_v(arrays, False, NUMPY, attrs)[0].item())
 
     for i, (x, hvp) in enumerate(zip(arrays, hvps)):
         expected = numeric_gradient(f, x)
-        got = np.zeros_like(x) if hvp is None else hvp.data
+        got = np.zeros_like(x) if hvp is None else backend.check(hvp.data)
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=f"{name} input {i}")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CASES if REGISTRY[n].twice_differentiable))
+@given(data=st.data())
+def test_second_derivative_matches_finite_differences(name: str, data: st.DataObject) -> None:
+    check_second_derivative(name, data, NUMPY)
+
+
+@pytest.mark.parametrize("name", [n for n in STRICT_CASES if REGISTRY[n].twice_differentiable])
+@STRICT
+@given(data=st.data())
+def test_second_derivative_on_array_api_strict(name: str, data: st.DataObject) -> None:
+    check_second_derivative(name, data, Backend("array_api_strict"))

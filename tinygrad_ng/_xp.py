@@ -27,8 +27,8 @@ import numpy as np
 from .errors import BackendError
 
 __all__ = [
-    "namespace", "check_same", "function", "elementwise", "is_array", "as_array", "is_lazy", "np_dtype", "kind",
-    "backend_dtype", "astype", "all_finite", "device", "resolve", "to_numpy", "to_namespace",
+    "namespace", "check_same", "function", "elementwise", "numpy_only", "is_array", "as_array", "any_true", "is_lazy",
+    "np_dtype", "kind", "backend_dtype", "astype", "all_finite", "device", "resolve", "to_numpy", "to_namespace",
 ]  # fmt: skip
 
 _ndarray = np.ndarray
@@ -128,6 +128,49 @@ def elementwise(np_fn: Any, name: str) -> Any:
 
     forward.__name__ = name
     return forward
+
+
+def any_true(mask: Any) -> bool:
+    """Whether any entry of a boolean mask is true; True for a lazy mask, whose values are unknown.
+
+    Rules use it to skip work that only matters where the mask holds (a safe division), so on a
+    lazy array they take the safe path instead of computing the graph to find out.
+
+    >>> any_true(np.array([False, True])), any_true(np.zeros(2, bool))
+    (True, False)
+    """
+    if type(mask) is _ndarray:
+        return bool(mask.any())
+    if is_lazy(mask):
+        return True
+    return bool(namespace(mask).any(mask))
+
+
+def numpy_only(forward: Any, why: str) -> Any:
+    """``forward`` for NumPy arrays only: other arrays get a BackendError saying ``why``.
+
+    For the few ops whose NumPy code has no array API counterpart (strided window views).
+
+    >>> import array_api_strict as xp
+    >>> f = numpy_only(lambda x: x + 1, "it needs NumPy's strides")
+    >>> f(np.zeros(1))
+    array([1.])
+    >>> f(xp.zeros(1))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tinygrad_ng.errors.BackendError: runs on NumPy arrays only (it needs NumPy's strides), got array_api_strict.Array...
+    """
+
+    def checked(*arrays: Any, **attrs: Any) -> Any:
+        for a in arrays:
+            if type(a) is not _ndarray and not isinstance(a, _NUMBERS):
+                raise BackendError(
+                    f'runs on NumPy arrays only ({why}), got {_kinds(arrays)}; move the tensors with .to("numpy")'
+                )
+        return forward(*arrays, **attrs)
+
+    checked.__name__ = getattr(forward, "__name__", "forward")
+    return checked
 
 
 def is_lazy(arr: Any) -> bool:

@@ -41,6 +41,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from . import _xp
 from .errors import ArgumentError, ShapeError
 from .functional import as_tensor
 from .ops import Domain, defop
@@ -128,10 +129,15 @@ def _crop(dxp: np.ndarray, pads: Pads, hw: Pair) -> np.ndarray:
     return dxp[:, pads[0] : pads[0] + hw[0], pads[2] : pads[2] + hw[1], :]
 
 
+# The convolutions and pools read their windows through a strided view of the padded input
+# (np.lib.stride_tricks.as_strided), which the array API standard does not have.
+_WINDOWS = "its windows are a strided view, which the array API standard lacks"
+
+
 def _two_way(op: Any, *args: Any, **attrs: Any) -> Any:
     """Run ``op`` on arrays (plain backward) or record it on tensors (``create_graph=True``)."""
     if any(isinstance(a, Tensor) for a in args):
-        return op(*[a if isinstance(a, Tensor) else constant(np.asarray(a)) for a in args], **attrs)
+        return op(*[a if isinstance(a, Tensor) else constant(_xp.as_array(a)) for a in args], **attrs)
     return op.forward(*args, **attrs)
 
 
@@ -224,7 +230,7 @@ def _conv_weight_grad(
 
 CONV2D = defop(
     "conv2d",
-    _conv_forward,
+    _xp.numpy_only(_conv_forward, _WINDOWS),
     (
         # dx: the transposed convolution of g with w
         lambda g, out, x, w, **a: _two_way(CONV2D_INPUT_GRAD, g, w, input_shape=tuple(x.shape), **a),
@@ -236,7 +242,7 @@ CONV2D = defop(
 )
 CONV2D_INPUT_GRAD = defop(
     "conv2d_input_grad",
-    _conv_input_grad,
+    _xp.numpy_only(_conv_input_grad, _WINDOWS),
     (
         lambda h, out, g, w, input_shape, **a: _two_way(CONV2D, h, w, **a),
         lambda h, out, g, w, input_shape, **a: _two_way(CONV2D_WEIGHT_GRAD, h, g, weight_shape=tuple(w.shape), **a),
@@ -246,7 +252,7 @@ CONV2D_INPUT_GRAD = defop(
 )
 CONV2D_WEIGHT_GRAD = defop(
     "conv2d_weight_grad",
-    _conv_weight_grad,
+    _xp.numpy_only(_conv_weight_grad, _WINDOWS),
     (
         lambda h, out, x, g, weight_shape, **a: _two_way(CONV2D_INPUT_GRAD, g, h, input_shape=tuple(x.shape), **a),
         lambda h, out, x, g, weight_shape, **a: _two_way(CONV2D, x, h, **a),
@@ -312,21 +318,21 @@ def _argmax_share(
 
 WINDOW_SUM2D = defop(
     "window_sum2d",
-    _window_sum,
+    _xp.numpy_only(_window_sum, _WINDOWS),
     (lambda g, out, x, **a: _two_way(WINDOW_SUM2D_TRANSPOSE, g, input_shape=tuple(x.shape), **a),),
     rule="dx[window] += weights * g  (average pooling: weights = 1 / window size)",
     domain=Domain("window_sum2d"),  # tests/conv_cases.py draws its geometries
 )
 WINDOW_SUM2D_TRANSPOSE = defop(
     "window_sum2d_transpose",
-    _window_sum_transpose,
+    _xp.numpy_only(_window_sum_transpose, _WINDOWS),
     (lambda h, out, g, input_shape, **a: _two_way(WINDOW_SUM2D, h, **a),),
     rule="dg = sum over each window of weights * h",
     domain=Domain("window_sum2d_transpose"),  # tests/conv_cases.py draws its geometries
 )
 MAX_POOL2D = defop(
     "max_pool2d",
-    _max_pool,
+    _xp.numpy_only(_max_pool, _WINDOWS),
     (
         lambda g, out, x, **a: _two_way(
             WINDOW_SUM2D_TRANSPOSE,
@@ -356,7 +362,7 @@ def _unpad_index(shape: tuple[int, ...], padding: Pads, layout: str) -> tuple[sl
 
 ZERO_PAD2D = defop(
     "zero_pad2d",
-    _zero_pad_forward,
+    _xp.numpy_only(_zero_pad_forward, _WINDOWS),
     (lambda g, out, x, padding, layout: g[_unpad_index(tuple(g.shape), padding, layout)],),
     rule="dx = g without the padded border",
     domain=Domain("zero_pad2d"),  # tests/conv_cases.py draws its geometries

@@ -39,7 +39,7 @@ from . import viz as _viz
 from ._files import write_text
 from .errors import ArgumentError, GraphError
 from .graph import run, topological_order, trace_backward
-from .viz import GraphDrawing, _attrs_text, _check_roots, _leaf_scope, _parent_scope, _quote, _shape
+from .viz import GraphDrawing, _attrs_text, _check_roots, _leaf_scope, _parent_scope, _quote, _shape, auto_names
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -237,19 +237,13 @@ class _Recording:
         return out
 
     def _names(self) -> list[str]:
-        """Each tensor's name, or an automatic one (``t3``, ``param0``, ``input1``, a constant's value)."""
-        names: list[str] = []
-        counts = {"t": 0, "param": 0, "input": 0}
+        """Each tensor's name, or the one the SVG drawing gives it (``W1 @ X``, ``param0``, a constant's value)."""
+        rows = []
         for t in self.tensors:
-            if t.name:
-                names.append(t.name)
-            elif t.op is None and t.size == 1 and not t.requires_grad:
-                names.append(f"{t._data.item():g}" if t.dtype.kind == "f" else str(t._data.item()))
-            else:
-                kind = "t" if t.op else "param" if t.requires_grad else "input"
-                names.append(f"{kind}{counts[kind]}")
-                counts[kind] += 1
-        return names
+            value = None if t.op or t.requires_grad or t.size != 1 else t._data.item()
+            parents = [self.index[id(p)] for p in t.parents] if t.op else None
+            rows.append((t.name, t.op, parents, t.requires_grad, value))
+        return auto_names(rows)
 
     def _backward(self) -> dict[int, np.ndarray]:
         """Run the engine's backward once (one-element roots that require grad), recording each VJP's

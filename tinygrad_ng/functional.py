@@ -361,7 +361,7 @@ def _pow_forward(x: Any, y: Any) -> Any:
 def _pow_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
     # d(x^y)/dx = y x^(y-1); 0 where y = 0 (x^0 = 1 everywhere), also at x = 0 where 0^-1 would give 0 * inf
     flat = (_arr(x) == 0) & (_arr(y) == 0)
-    return g * y * (_select(flat, 1, x) if namespace(flat).any(flat) else x) ** (y - 1)
+    return g * y * (_select(flat, 1, x) if _xp.any_true(flat) else x) ** (y - 1)
 
 
 def _pow_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
@@ -1161,12 +1161,20 @@ def _is_basic_index(index: Any) -> bool:
     return builtins.all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
+def _spelled_out(a: Any, index: Any) -> Any:
+    """``index`` with a trailing ``...`` for another library's array: the standard does not pad it for us."""
+    if type(a) is np.ndarray or isinstance(a, Tensor):
+        return index
+    items = index if isinstance(index, tuple) else (index,)
+    return items if builtins.any(i is Ellipsis for i in items) else (*items, Ellipsis)
+
+
 def _scatter_forward(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     """Zeros of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
     xp = namespace(g)
     z = xp.zeros(shape, dtype=g.dtype, device=_xp.device(g)) if xp is not np else np.zeros(shape, g.dtype)
     if _is_basic_index(index):
-        z[index] = g
+        z[_spelled_out(z, index)] = g
     elif xp is np:
         np.add.at(z, index, g)
     else:  # NumPy's unbuffered add.at has no array API counterpart
@@ -1176,7 +1184,7 @@ def _scatter_forward(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
 
 GETITEM = defop(
     "getitem",
-    lambda x, index: x[index],
+    lambda x, index: x[_spelled_out(x, index)],
     (lambda g, out, x, index: two_way(SCATTER, g, index=index, shape=x.shape),),
     rule="dx = zeros, with g added at index",
     domain=Domain("getitem"),
@@ -1184,7 +1192,7 @@ GETITEM = defop(
 SCATTER = defop(
     "scatter",
     _scatter_forward,
-    (lambda g, out, x, index, shape: g[index],),
+    (lambda g, out, x, index, shape: g[_spelled_out(g, index)],),
     rule="dx = g[index]",
     domain=Domain("scatter"),
 )
@@ -1225,7 +1233,7 @@ def getitem(x: ArrayLike, index: Any) -> Tensor:
 
 def _concat_vjp(i: int, g: Any, out: Any, *xs: Any, axis: int) -> Any:
     start = builtins.sum(x.shape[axis] for x in xs[:i])
-    index = (slice(None),) * axis + (slice(start, start + xs[i].shape[axis]),)
+    index = (slice(None),) * axis + (slice(start, start + xs[i].shape[axis]), Ellipsis)
     return g[index]
 
 
@@ -1910,7 +1918,7 @@ class TensorNamespace:
     __name__ = "tinygrad_ng"
 
     def __getattr__(self, name: str) -> Any:
-        raise BackendError(f"{name} is not available on tensors in a rule (under create_graph)")
+        raise AttributeError(f"{name} is not an op of the tensor namespace (rules under create_graph)")
 
 
 TENSOR_NAMESPACE = _xp.tensor_namespace = TensorNamespace()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._xp import namespace
 from .errors import ArgumentError, DTypeError, ShapeError
 from .functional import (
     Reduction,
@@ -97,7 +98,7 @@ def smooth_l1_loss(pred: ArrayLike, target: ArrayLike, reduction: Reduction = "m
     d = _diff(pred, target, "smooth_l1_loss", reduction)
     if beta == 0:
         return _reduce(abs(d), reduction)
-    small = np.abs(d._data) < beta
+    small = namespace(d._data).abs(d._data) < beta
     return _reduce(where(small, 0.5 * d * d / beta, abs(d) - 0.5 * beta), reduction)
 
 
@@ -111,7 +112,7 @@ def huber_loss(pred: ArrayLike, target: ArrayLike, reduction: Reduction = "mean"
     if not delta > 0:
         raise ArgumentError(f"huber_loss: delta must be positive, got {delta}")
     d = _diff(pred, target, "huber_loss", reduction)
-    small = np.abs(d._data) < delta
+    small = namespace(d._data).abs(d._data) < delta
     return _reduce(where(small, 0.5 * d * d, delta * (abs(d) - 0.5 * delta)), reduction)
 
 

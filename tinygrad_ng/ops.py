@@ -101,6 +101,7 @@ class Op:
     def vjp(self, i: int, g: Any, out: Any, inputs: Sequence[Any], attrs: dict[str, Any]) -> Any:
         """The gradient for input ``i``.
 
+        >>> import numpy as np
         >>> REGISTRY["mul"].vjp(0, np.ones(2), None, [np.ones(2), np.array([3.0, 4.0])], {})
         array([3., 4.])
         """
@@ -161,6 +162,7 @@ def defop(
 def two_way(op: Op, x: Any, *rest: Any, **attrs: Any) -> Any:
     """``op`` inside a rule: its forward on arrays, or recorded on tensors (under ``create_graph``).
 
+    >>> import numpy as np
     >>> two_way(REGISTRY["exp"], np.zeros(2))
     array([1., 1.])
     """

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _xp
+from ._xp import elementwise, namespace
 from .errors import ArgumentError, DTypeError, ShapeError, shape_str
 from .functional import (
     EXP,
@@ -59,7 +61,7 @@ def run(op: Op, *xs: Any, **attrs: Any) -> Any:
     array([1., 1.])
     """
     if any(isinstance(x, Tensor) for x in xs):
-        return op(*[x if isinstance(x, Tensor) else constant(np.asarray(x)) for x in xs], **attrs)
+        return op(*[x if isinstance(x, Tensor) else constant(_xp.as_array(x)) for x in xs], **attrs)
     return op.forward(*xs, **attrs)
 
 
@@ -75,54 +77,108 @@ def _one_minus_square(x: Any) -> Any:
     return 1 - x * x
 
 
+def _exp2_forward(x: Any) -> Any:
+    # The array API standard has no exp2; 2 ** x is the same function (NumPy's values kept bit for bit).
+    return np.exp2(x) if type(x) is np.ndarray else 2.0**x
+
+
 # --------------------------------------------------------------------------- primitives
-SIN = _unary("sin", np.sin, lambda g, out, x: g * run(COS, x), "dx = g * cos(x)", Domain("unary0", -3, 3))
-COS = _unary("cos", np.cos, lambda g, out, x: -g * run(SIN, x), "dx = -g * sin(x)", Domain("unary0", -3, 3))
+SIN = _unary(
+    "sin", elementwise(np.sin, "sin"), lambda g, out, x: g * run(COS, x), "dx = g * cos(x)", Domain("unary0", -3, 3)
+)
+COS = _unary(
+    "cos", elementwise(np.cos, "cos"), lambda g, out, x: -g * run(SIN, x), "dx = -g * sin(x)", Domain("unary0", -3, 3)
+)
 TAN = _unary(
-    "tan", np.tan, lambda g, out, x: g * (1 + out * out), "dx = g * (1 + tan(x)**2)", Domain("unary0", -1.2, 1.2)
+    "tan",
+    elementwise(np.tan, "tan"),
+    lambda g, out, x: g * (1 + out * out),
+    "dx = g * (1 + tan(x)**2)",
+    Domain("unary0", -1.2, 1.2),
 )
 ARCSIN = _unary(
     "arcsin",
-    np.arcsin,
+    elementwise(np.arcsin, "asin"),
     lambda g, out, x: g / run(SQRT, _one_minus_square(x)),
     "dx = g / sqrt(1 - x**2)",
     Domain("unary0", -0.9, 0.9),
 )
 ARCCOS = _unary(
     "arccos",
-    np.arccos,
+    elementwise(np.arccos, "acos"),
     lambda g, out, x: -g / run(SQRT, _one_minus_square(x)),
     "dx = -g / sqrt(1 - x**2)",
     Domain("unary0", -0.9, 0.9),
 )
-ARCTAN = _unary("arctan", np.arctan, lambda g, out, x: g / (1 + x * x), "dx = g / (1 + x**2)", Domain("unary0", -3, 3))
-SINH = _unary("sinh", np.sinh, lambda g, out, x: g * run(COSH, x), "dx = g * cosh(x)", Domain("unary0", -3, 3))
-COSH = _unary("cosh", np.cosh, lambda g, out, x: g * run(SINH, x), "dx = g * sinh(x)", Domain("unary0", -3, 3))
+ARCTAN = _unary(
+    "arctan",
+    elementwise(np.arctan, "atan"),
+    lambda g, out, x: g / (1 + x * x),
+    "dx = g / (1 + x**2)",
+    Domain("unary0", -3, 3),
+)
+SINH = _unary(
+    "sinh",
+    elementwise(np.sinh, "sinh"),
+    lambda g, out, x: g * run(COSH, x),
+    "dx = g * cosh(x)",
+    Domain("unary0", -3, 3),
+)
+COSH = _unary(
+    "cosh",
+    elementwise(np.cosh, "cosh"),
+    lambda g, out, x: g * run(SINH, x),
+    "dx = g * sinh(x)",
+    Domain("unary0", -3, 3),
+)
 ARCSINH = _unary(
     "arcsinh",
-    np.arcsinh,
+    elementwise(np.arcsinh, "asinh"),
     lambda g, out, x: g / run(SQRT, 1 + x * x),
     "dx = g / sqrt(1 + x**2)",
     Domain("unary0", -3, 3),
 )
 ARCTANH = _unary(
     "arctanh",
-    np.arctanh,
+    elementwise(np.arctanh, "atanh"),
     lambda g, out, x: g / _one_minus_square(x),
     "dx = g / (1 - x**2)",
     Domain("unary0", -0.9, 0.9),
 )
-LOG2 = _unary("log2", np.log2, lambda g, out, x: g / (x * math.log(2)), "dx = g / (x ln 2)", Domain("unary0", 0.1, 5))
-LOG10 = _unary(
-    "log10", np.log10, lambda g, out, x: g / (x * math.log(10)), "dx = g / (x ln 10)", Domain("unary0", 0.1, 5)
+LOG2 = _unary(
+    "log2",
+    elementwise(np.log2, "log2"),
+    lambda g, out, x: g / (x * math.log(2)),
+    "dx = g / (x ln 2)",
+    Domain("unary0", 0.1, 5),
 )
-LOG1P = _unary("log1p", np.log1p, lambda g, out, x: g / (1 + x), "dx = g / (1 + x)", Domain("unary0", -0.9, 5))
-EXP2 = _unary("exp2", np.exp2, lambda g, out, x: g * out * math.log(2), "dx = g * 2**x * ln 2", Domain("unary0", -3, 3))
-EXPM1 = _unary("expm1", np.expm1, lambda g, out, x: g * (out + 1), "dx = g * e**x", Domain("unary0", -3, 3))
+LOG10 = _unary(
+    "log10",
+    elementwise(np.log10, "log10"),
+    lambda g, out, x: g / (x * math.log(10)),
+    "dx = g / (x ln 10)",
+    Domain("unary0", 0.1, 5),
+)
+LOG1P = _unary(
+    "log1p",
+    elementwise(np.log1p, "log1p"),
+    lambda g, out, x: g / (1 + x),
+    "dx = g / (1 + x)",
+    Domain("unary0", -0.9, 5),
+)
+EXP2 = _unary(
+    "exp2", _exp2_forward, lambda g, out, x: g * out * math.log(2), "dx = g * 2**x * ln 2", Domain("unary0", -3, 3)
+)
+EXPM1 = _unary(
+    "expm1", elementwise(np.expm1, "expm1"), lambda g, out, x: g * (out + 1), "dx = g * e**x", Domain("unary0", -3, 3)
+)
 
 
-def _erf_forward(x: np.ndarray) -> np.ndarray:
+def _erf_forward(x: Any) -> Any:
     # NumPy has no erf; math.erf is correctly rounded, applied per element (about 60 ns each).
+    # The array API standard has none either: other libraries need their own (torch, JAX).
+    if type(x) is not np.ndarray:
+        return _xp.function(namespace(x), "erf")(x)
     return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=x.dtype if x.dtype.kind == "f" else np.float64)
 
 
@@ -133,15 +189,23 @@ ERF = _unary(
     "dx = g * 2/sqrt(pi) * exp(-x**2)",
     Domain("unary0", -3, 3),
 )
-SIGN = _unary("sign", np.sign, _zero_grad, "dx = 0 (0 everywhere, also at 0)", Domain("steps"))
-FLOOR = _unary("floor", np.floor, _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps"))
-CEIL = _unary("ceil", np.ceil, _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps"))
-ROUND = _unary("round", np.round, _zero_grad, "dx = 0 (0 everywhere; halves round to even)", Domain("steps"))
-TRUNC = _unary("trunc", np.trunc, _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps"))
+SIGN = _unary("sign", elementwise(np.sign, "sign"), _zero_grad, "dx = 0 (0 everywhere, also at 0)", Domain("steps"))
+FLOOR = _unary(
+    "floor", elementwise(np.floor, "floor"), _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps")
+)
+CEIL = _unary(
+    "ceil", elementwise(np.ceil, "ceil"), _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps")
+)
+ROUND = _unary(
+    "round", elementwise(np.round, "round"), _zero_grad, "dx = 0 (0 everywhere; halves round to even)", Domain("steps")
+)
+TRUNC = _unary(
+    "trunc", elementwise(np.trunc, "trunc"), _zero_grad, "dx = 0 (0 everywhere, also at integers)", Domain("steps")
+)
 # The remainder is a primitive so that its values are NumPy's (x - floor(x/y)*y rounds differently).
 MOD = defop(
     "mod",
-    np.remainder,
+    elementwise(np.remainder, "remainder"),
     (
         lambda g, out, x, y: g,  # d(x mod y)/dx = 1
         lambda g, out, x, y: -g * run(FLOOR, x / y),  # d(x mod y)/dy = -floor(x/y)
@@ -150,12 +214,16 @@ MOD = defop(
     domain=Domain("mod"),
 )
 FLOOR_DIVIDE = defop(
-    "floor_divide", np.floor_divide, (_zero_grad, _zero_grad), rule="dx = 0;  dy = 0", domain=Domain("mod")
+    "floor_divide",
+    elementwise(np.floor_divide, "floor_divide"),
+    (_zero_grad, _zero_grad),
+    rule="dx = 0;  dy = 0",
+    domain=Domain("mod"),
 )
 # log(e^x + e^y) is a primitive for stability: NumPy's logaddexp never overflows.
 LOGADDEXP = defop(
     "logaddexp",
-    np.logaddexp,
+    elementwise(np.logaddexp, "logaddexp"),
     (
         lambda g, out, x, y: g * run(EXP, x - out),  # e^x / (e^x + e^y)
         lambda g, out, x, y: g * run(EXP, y - out),
@@ -168,12 +236,12 @@ LOGADDEXP = defop(
 def _safe_out(out: Any) -> Any:
     """``out`` with zeros replaced by ones (a constant mask), so x / out is 0 at the origin."""
     zero = _arr(out) == 0
-    return _select(zero, 1, out) if zero.any() else out
+    return _select(zero, 1, out) if _xp.any_true(zero) else out
 
 
 HYPOT = defop(
     "hypot",
-    np.hypot,
+    elementwise(np.hypot, "hypot"),
     (
         lambda g, out, x, y: g * x / _safe_out(out),  # x / hypot(x, y); 0 at the origin
         lambda g, out, x, y: g * y / _safe_out(out),
@@ -188,7 +256,7 @@ def _float(x: ArrayLike, name: str) -> Tensor:
     """``x`` as a tensor; integer and boolean data become float64 (as NumPy's ufuncs do)."""
     t = as_tensor(x)
     if t.dtype.kind != "f":
-        t = constant(t._data.astype(np.float64))
+        t = constant(_xp.astype(t._data, np.float64))
     return t
 
 
@@ -487,9 +555,11 @@ def hypot(x: ArrayLike, y: ArrayLike) -> Tensor:
 
 
 # --------------------------------------------------------------------------- predicates
-def _data(x: ArrayLike, name: str) -> np.ndarray:
+def _data(x: ArrayLike, name: str) -> Any:
     if isinstance(x, Tensor):
         return x._data
+    if _xp.is_array(x) and type(x) is not np.ndarray:
+        return x
     try:
         arr = np.asarray(x)
     except ValueError as e:
@@ -501,6 +571,10 @@ def _data(x: ArrayLike, name: str) -> np.ndarray:
 
 def _predicate(fn: Any, name: str, *xs: ArrayLike, **kwargs: Any) -> Tensor:
     arrays = [_data(x, name) for x in xs]
+    xp = namespace(*arrays)
+    if xp is not np:  # another library: its function of the standard's name (isclose is NumPy's only)
+        _xp.check_same(name, arrays)
+        return constant(_xp.function(xp, name)(*arrays, **kwargs))
     try:
         return constant(np.asarray(fn(*arrays, **kwargs)))
     except ValueError as e:
@@ -770,7 +844,7 @@ def hardtanh(x: ArrayLike, min_val: float = -1.0, max_val: float = 1.0) -> Tenso
     x = _float(x, "hardtanh")
     d = x._data
     inside = (d > min_val) & (d < max_val)
-    return where(inside, x, constant(np.clip(d, min_val, max_val)))
+    return where(inside, x, constant(namespace(d).clip(d, min_val, max_val)))
 
 
 @tensor_method

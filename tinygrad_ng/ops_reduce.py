@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import _xp
+from ._xp import namespace
 from .errors import ArgumentError, ShapeError
 from .functional import (
     Axis,
@@ -25,7 +27,9 @@ from .functional import (
     _flag,
     _norm_axis,
     _one_axis,
+    _permute,
     _reduced_size,
+    _reshape,
     _unreduce,
     abs,
     as_tensor,
@@ -55,11 +59,13 @@ __all__ = [
 
 # --------------------------------------------------------------------------- primitives
 def _axis_slice(ndim: int, axis: int, index: Any) -> tuple[Any, ...]:
-    return (slice(None),) * axis + (index,)
+    return (slice(None),) * axis + (index, Ellipsis)  # the ellipsis spelled out, as the array API standard wants
 
 
 def _reverse(a: Any, axis: int) -> Any:
-    return a[_axis_slice(a.ndim, axis, slice(None, None, -1))]
+    if type(a) is np.ndarray or isinstance(a, Tensor):
+        return a[_axis_slice(a.ndim, axis, slice(None, None, -1))]
+    return namespace(a).flip(a, axis=axis)  # torch has no negative slice steps
 
 
 def _cumsum_vjp(g: Any, out: Any, x: Any, axis: int) -> Any:
@@ -68,16 +74,18 @@ def _cumsum_vjp(g: Any, out: Any, x: Any, axis: int) -> Any:
 
 def _shift_in_one(a: Any, axis: int) -> Any:
     """``a`` moved one place along ``axis``, a 1 entering first: exclusive prefix products from inclusive ones."""
+    if a.shape[axis] == 0:
+        return a
     head = a[_axis_slice(a.ndim, axis, slice(0, 1))]
     body = a[_axis_slice(a.ndim, axis, slice(0, -1))]
     if isinstance(a, Tensor):
-        return concatenate([constant(np.ones(head.shape, a.dtype)), body], axis=axis)
-    return np.concatenate([np.ones_like(head), body], axis=axis)
+        return concatenate([constant(namespace(head._data).ones_like(head._data)), body], axis=axis)
+    return namespace(a).concat([namespace(head).ones_like(head), body], axis=axis)
 
 
 def _cumprod_vjp(g: Any, out: Any, x: Any, axis: int) -> Any:
     # dx_k = L_k h_k with L_k = x_0 ... x_(k-1) and h_k = g_k + x_(k+1) h_(k+1): exact at zeros.
-    if not isinstance(g, Tensor) and np.all(np.abs(out) >= np.finfo(out.dtype).tiny) and np.isfinite(out).all():
+    if type(g) is np.ndarray and np.all(np.abs(out) >= np.finfo(out.dtype).tiny) and np.isfinite(out).all():
         # every running product is a normal number (so no x is 0): dx_k = sum_(i >= k) g_i out_i / x_k
         return _reverse(np.cumsum(_reverse(g * out, axis), axis=axis), axis) / x
     n = x.shape[axis]
@@ -88,19 +96,23 @@ def _cumprod_vjp(g: Any, out: Any, x: Any, axis: int) -> Any:
     for k in range(n - 2, -1, -1):
         h.append(g[_axis_slice(g.ndim, axis, k)] + x[_axis_slice(x.ndim, axis, k + 1)] * h[-1])
     h.reverse()
-    return left * (stack(h, axis=axis) if isinstance(g, Tensor) else np.stack(h, axis=axis))
+    return left * (stack(h, axis=axis) if isinstance(g, Tensor) else namespace(g).stack(h, axis=axis))
 
 
 CUMSUM = defop(
     "cumsum",
-    lambda x, axis: np.cumsum(x, axis=axis),
+    lambda x, axis: np.cumsum(x, axis=axis) if type(x) is np.ndarray else namespace(x).cumulative_sum(x, axis=axis),
     (_cumsum_vjp,),
     rule="dx = reversed cumsum of g",
     domain=Domain("cumulative"),
 )
 CUMPROD = defop(
     "cumprod",
-    lambda x, axis: np.cumprod(x, axis=axis),
+    lambda x, axis: (
+        np.cumprod(x, axis=axis)
+        if type(x) is np.ndarray
+        else _xp.function(namespace(x), "cumulative_prod")(x, axis=axis)
+    ),
     (_cumprod_vjp,),
     rule="dx_k = sum_(i >= k) g_i * prod_(j <= i, j != k) x_j",
     domain=Domain("cumulative"),
@@ -113,18 +125,18 @@ def _prod_vjp(g: Any, out: Any, x: Any, axis: tuple[int, ...] | None, keepdims: 
     red = tuple(range(len(shape))) if axis is None else axis
     kept = tuple(d for d in range(len(shape)) if d not in red)
     perm = kept + red
-    flat = x.transpose(perm).reshape(tuple(shape[d] for d in kept) + (math.prod(shape[d] for d in red),))
+    flat = _reshape(_permute(x, perm), tuple(shape[d] for d in kept) + (math.prod(shape[d] for d in red),))
     last = flat.ndim - 1
     before = _shift_in_one(run(CUMPROD, flat, axis=last), last)
     after = _reverse(_shift_in_one(run(CUMPROD, _reverse(flat, last), axis=last), last), last)
-    others = (before * after).reshape(tuple(shape[d] for d in perm))
-    others = others.transpose(tuple(int(i) for i in np.argsort(perm)))
+    others = _reshape(before * after, tuple(shape[d] for d in perm))
+    others = _permute(others, tuple(int(i) for i in np.argsort(perm)))
     return _unreduce(g, shape, axis, keepdims) * others
 
 
 PROD = defop(
     "prod",
-    lambda x, axis, keepdims: x.prod(axis=axis, keepdims=keepdims),
+    lambda x, axis, keepdims: namespace(x).prod(x, axis=axis, keepdims=keepdims),
     (_prod_vjp,),
     rule="dx_i = g * prod of the other x_j (exact with zeros)",
     domain=Domain("prod"),
@@ -179,7 +191,7 @@ def var(
 def _safe_sqrt(s: Tensor) -> Tensor:
     """``sqrt(s)`` whose gradient is 0 (not inf * 0 = NaN) where ``s`` is 0."""
     pos = s._data > 0
-    if pos.all():
+    if not _xp.any_true(~pos):
         return sqrt(s)
     return where(pos, sqrt(where(pos, s, 1.0)), 0.0)
 
@@ -203,7 +215,10 @@ def _arg(fn: Any, x: ArrayLike, axis: int | None, keepdims: bool, name: str) -> 
     if x.size == 0:
         raise ShapeError(f"{name}: empty tensor of shape {x.shape}")
     a = None if axis is None else _one_axis(axis, x.ndim, name)
-    return constant(np.asarray(fn(x._data, axis=a, keepdims=_flag(keepdims, name))).astype(np.int64))
+    d = x._data
+    if type(d) is not np.ndarray:  # the standard's argmax/argmin, in the data's library
+        return constant(_xp.astype(getattr(namespace(d), name)(d, axis=a, keepdims=_flag(keepdims, name)), np.int64))
+    return constant(np.asarray(fn(d, axis=a, keepdims=_flag(keepdims, name))).astype(np.int64))
 
 
 @tensor_method
@@ -280,7 +295,11 @@ def any(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Tensor([ True, False], shape=(2,), dtype=bool)
     """
     x = as_tensor(x)
-    return constant(np.any(x._data, axis=_norm_axis(axis, x.ndim, "any"), keepdims=_flag(keepdims, "any")))
+    return constant(
+        _xp.as_array(
+            namespace(x._data).any(x._data, axis=_norm_axis(axis, x.ndim, "any"), keepdims=_flag(keepdims, "any"))
+        )
+    )
 
 
 @tensor_method
@@ -291,7 +310,11 @@ def all(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     Tensor([ True, False], shape=(2,), dtype=bool)
     """
     x = as_tensor(x)
-    return constant(np.all(x._data, axis=_norm_axis(axis, x.ndim, "all"), keepdims=_flag(keepdims, "all")))
+    return constant(
+        _xp.as_array(
+            namespace(x._data).all(x._data, axis=_norm_axis(axis, x.ndim, "all"), keepdims=_flag(keepdims, "all"))
+        )
+    )
 
 
 def _cumulative(x: ArrayLike, axis: int | None, name: str) -> tuple[Tensor, int]:

@@ -22,12 +22,15 @@ from typing import Any
 
 import numpy as np
 
+from . import _xp
+from ._xp import namespace
 from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
 from .functional import (
     SCATTER,
     _broadcast,
     _one_axis,
     _pair,
+    _reshape,
     _tensor_list,
     as_tensor,
     broadcast_to,
@@ -444,7 +447,7 @@ def _einsum_vjp(i: int, g: Any, out: Any, *xs: Any, subscripts: str) -> Any:
     spec = ",".join([out_term, *(terms[j] for j in others)]) + "->" + target
     grad = run_einsum(spec, g, *(xs[j] for j in others))
     if target != unique:  # indices only this input sums over: its gradient is constant along them
-        grad = grad.reshape(tuple(sizes[c] if c in target else 1 for c in unique))
+        grad = _reshape(grad, tuple(sizes[c] if c in target else 1 for c in unique))
         grad = _broadcast(grad, tuple(sizes[c] for c in unique))
     if unique == term:
         return grad
@@ -460,7 +463,11 @@ def _einsum_vjp(i: int, g: Any, out: Any, *xs: Any, subscripts: str) -> Any:
 # NumPy's einsum forward; each input's VJP is another einsum (see _einsum_vjp).
 EINSUM = defop(
     "einsum",
-    lambda *xs, subscripts: np.einsum(subscripts, *xs, optimize=len(xs) > 2),
+    lambda *xs, subscripts: (
+        np.einsum(subscripts, *xs, optimize=len(xs) > 2)
+        if type(xs[0]) is np.ndarray
+        else _xp.function(namespace(*xs), "einsum")(subscripts, *xs)  # not in the array API standard
+    ),
     _einsum_vjp,
     rule="dx_i = einsum(g and the other inputs -> x_i's indices)",
     domain=Domain("einsum"),
@@ -474,7 +481,7 @@ def run_einsum(subscripts: str, *xs: Any) -> Any:
     array([1., 1.])
     """
     if any(isinstance(x, Tensor) for x in xs):
-        return EINSUM(*[x if isinstance(x, Tensor) else constant(np.asarray(x)) for x in xs], subscripts=subscripts)
+        return EINSUM(*[x if isinstance(x, Tensor) else constant(_xp.as_array(x)) for x in xs], subscripts=subscripts)
     return EINSUM.forward(*xs, subscripts=subscripts)
 
 

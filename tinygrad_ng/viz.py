@@ -576,34 +576,15 @@ class _Builder:
         self.n_ops = 0
 
     def _auto_names(self) -> list[str]:
-        """Each tensor's label: its name; else what made it (``W1 @ X``), its value (a one-element
-        constant), or a numbered ``t3``/``param0``/``input1`` when nothing shorter says more."""
-        names: list[str] = []
-        numbered: set[int] = set()  # the indices that got a numbered name, which says nothing
-        counts = {"param": 0, "input": 0, "t": 0}
-        for i, t in enumerate(self.order):
-            if t.name:
-                names.append(t.name)
-                continue
-            if type(t) is Node:
-                inputs = [self.index.get(id(p)) for p in t.parents]
-                if inputs and all(j is not None and j not in numbered for j in inputs):
-                    expression = _expression(t.op.name, [names[j] for j in inputs])
-                    if expression is not None:
-                        names.append(expression)
-                        continue
-                kind = "t"
-            elif t.requires_grad:
-                kind = "param"
-            elif t.size == 1:
-                names.append(f"{t._data.item():g}" if t.dtype.kind == "f" else str(t._data.item()))
-                continue
-            else:
-                kind = "input"
-            numbered.add(i)
-            names.append(f"{kind}{counts[kind]}")
-            counts[kind] += 1
-        return names
+        """Each tensor's label (see :func:`auto_names`)."""
+        rows = []
+        for t in self.order:
+            made = type(t) is Node
+            parents = [self.index.get(id(p)) for p in t.parents] if made else None
+            requires_grad = not made and t.requires_grad
+            value = None if made or requires_grad or t.size != 1 else t._data.item()
+            rows.append((t.name, t.op.name if made else None, parents, requires_grad, value))
+        return auto_names(rows)
 
     # ------------------------------------------------------------ placement
     def place(self, clusters: bool, collapse: bool | str | Iterable[str]) -> None:
@@ -946,6 +927,49 @@ class _Builder:
             rows.append(f"<TR>{cells}</TR>")
         table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
         return f'legend [shape=box, style="rounded", color="#bdbdbd", fontsize=10, label=<{table}>]'
+
+
+def auto_names(
+    rows: Sequence[tuple[str | None, str | None, Sequence[int | None] | None, bool, Any]],
+) -> list[str]:
+    """Names for the tensors of a drawing or an explorer page, in topological order.
+
+    Each row is ``(name, op, parents, requires_grad, value)``: the tensor's own name, the name of
+    the op that made it (None for a leaf), its parents' row numbers (None where a parent is not
+    drawn), whether it requires grad, and its value when it is a one-element constant. A tensor
+    keeps its name; else an op's output is named by what made it (``W1 @ X``, ``tanh(Z1)``) when
+    that is short and its parents have real names; a one-element constant by its value; the rest
+    ``t0``, ``param0``, ``input0`` in order. The SVG and the explorer both name tensors this way.
+
+    >>> auto_names([("W1", None, None, True, None), ("X", None, None, False, None),
+    ...             (None, "matmul", [0, 1], True, None), (None, "tanh", [2], True, None)])
+    ['W1', 'X', 'W1 @ X', 'tanh(W1 @ X)']
+    """
+    names: list[str] = []
+    numbered: set[int] = set()  # the rows that got a numbered name, which says nothing
+    counts = {"param": 0, "input": 0, "t": 0}
+    for i, (name, op, parents, requires_grad, value) in enumerate(rows):
+        if name:
+            names.append(name)
+            continue
+        if op is not None:
+            if parents and all(j is not None and j not in numbered for j in parents):
+                expression = _expression(op, [names[j] for j in parents if j is not None])
+                if expression is not None:
+                    names.append(expression)
+                    continue
+            kind = "t"
+        elif requires_grad:
+            kind = "param"
+        elif value is not None:
+            names.append(f"{value:g}" if isinstance(value, float) else str(value))
+            continue
+        else:
+            kind = "input"
+        numbered.add(i)
+        names.append(f"{kind}{counts[kind]}")
+        counts[kind] += 1
+    return names
 
 
 _SYMBOLS = {"add": "+", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
