@@ -33,6 +33,7 @@ import numpy as np
 
 from ._files import atomic_write
 from ._progress import progress_bar
+from ._xp import as_array, namespace
 from .compile import Compiled
 from .data import minibatches
 from .distributed import align_samples, compute_gradients, is_dask_array
@@ -105,11 +106,16 @@ class _DeferSigint:
 
 
 def _as_array(x: ArrayLike, name: str) -> Any:
-    """``x``'s array (a Dask array stays one, unevaluated), checked to be ``(rows, m)``."""
-    arr = x._data if isinstance(x, Tensor) else x if is_dask_array(x) else np.asarray(x)
+    """``x``'s array (one of another library, such as Dask's, stays as it is), checked to be ``(rows, m)``."""
+    arr = x._data if isinstance(x, Tensor) else as_array(x)
     if arr.ndim != 2:
         raise ShapeError(f"fit: {name} must be 2-D (features, m) with samples as columns, got shape {arr.shape}")
     return arr
+
+
+def _library(arr: Any) -> str:
+    """``torch.Tensor``: the module and class of an array, for messages."""
+    return f"{type(arr).__module__.split('.')[0]}.{type(arr).__name__}"
 
 
 def fit(
@@ -154,7 +160,9 @@ def fit(
     (on the ``dask.distributed`` client's cluster when there is one); the parameters stay NumPy
     arrays and the optimiser updates them as usual. Such a step is eager (``compile`` replays NumPy
     calls) and full-batch (a mini-batch would shuffle the samples across the cluster every epoch):
-    ``batch_size`` is refused. See the "Bigger than one machine" page of the docs.
+    ``batch_size`` is refused. See the "Bigger than one machine" page of the docs. Data of another
+    array library (CuPy, torch...) train eagerly and full-batch in that library, with the model
+    moved there first (``model.to("torch")``).
 
     Ctrl-C (or KeyboardInterrupt from the callback) stops after the current iteration, keeping the
     parameters trained so far; the history then has ``interrupted=True``. A second Ctrl-C before
@@ -185,6 +193,16 @@ def fit(
             )
         if compile:
             print("fit: training eagerly: X is a Dask array, computed once per step by Dask", file=sys.stderr)
+            compile = False
+    elif type(X_arr) is not np.ndarray or type(Y_arr) is not np.ndarray:  # CuPy, torch, array-api-strict...
+        library = _library(X_arr if type(X_arr) is not np.ndarray else Y_arr)
+        if batch_size is not None:
+            raise ArgumentError(
+                f"fit: batch_size={batch_size} with X of type {library}: mini-batches are drawn with NumPy; pass NumPy "
+                "arrays, or train full-batch (batch_size=None)"
+            )
+        if compile:
+            print(f"fit: training eagerly: X is of type {library} and compile replays NumPy calls", file=sys.stderr)
             compile = False
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=lr)
     history = History(lr=opt.lr)
@@ -246,16 +264,19 @@ def _step(model: Module, opt: Optimizer, loss: Loss, X: Any, Y: Any, lazy: bool 
 def predict(model: Module, X: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """The model's 0/1 predictions ``(n_y, m)``: 1 where the output is ``> threshold`` (the course's rule).
 
-    For a model with logits output (``output=None``) pass ``threshold=0.0``. For a Dask ``X`` the
-    predictions are a Dask array, not yet computed.
+    For a model with logits output (``output=None``) pass ``threshold=0.0``. ``X`` of another array
+    library gives predictions in that library (for a Dask ``X``, a Dask array not yet computed).
 
     >>> from tinygrad_ng import nn
     >>> predict(nn.MLP([1, 1], init="zeros"), [[1.0, 2.0]])  # sigmoid(0) = 0.5 is not > 0.5
     array([[0, 0]])
     """
     with no_grad():
-        out = model(X if isinstance(X, Tensor) or is_dask_array(X) else np.asarray(X))
-    return (out._data > threshold).astype(np.int64)
+        out = model(X if isinstance(X, Tensor) else as_array(X))
+    if type(out._data) is np.ndarray:
+        return (out._data > threshold).astype(np.int64)
+    xp = namespace(out._data)
+    return xp.astype(out._data > threshold, xp.int64)
 
 
 def accuracy(model: Module, X: ArrayLike, Y: ArrayLike, threshold: float = 0.5) -> float:
@@ -265,11 +286,14 @@ def accuracy(model: Module, X: ArrayLike, Y: ArrayLike, threshold: float = 0.5) 
     >>> accuracy(nn.MLP([1, 1], init="zeros"), [[1.0, 2.0]], [[0, 1]])
     0.5
     """
-    y = Y._data if isinstance(Y, Tensor) else Y if is_dask_array(Y) else np.asarray(Y)
+    y = Y._data if isinstance(Y, Tensor) else as_array(Y)
     p = predict(model, X, threshold)
     if p.shape != y.shape:
         raise ShapeError(f"accuracy: predictions have shape {p.shape} but Y has shape {y.shape}")
-    return float((p == y).mean())  # with Dask, one compute
+    if type(p) is np.ndarray and type(y) is np.ndarray:
+        return float(np.mean(p == y))
+    xp = namespace(p, y)  # the standard compares arrays of one kind only: the labels' dtype
+    return float(xp.mean(xp.astype(xp.astype(p, y.dtype) == y, xp.float64)))  # with Dask, one compute
 
 
 def _save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
