@@ -203,3 +203,39 @@ def test_torch_tensors_wrap_without_copy_and_give_torch_gradients() -> None:
     for p, ref in zip(params, ref_params):
         assert isinstance(p.grad, torch.Tensor)
         np.testing.assert_allclose(p.grad.numpy(), ref.grad, rtol=1e-10, atol=1e-12)
+
+
+def test_compile_refuses_other_libraries_with_a_clear_error() -> None:
+    w = tg.Tensor(W2, requires_grad=True)
+    step = tg.compile(lambda x: (w @ x).sum())
+    with pytest.raises(tg.CompileError, match=r"argument 0 is a array_api_strict.Array.*NumPy arrays only"):
+        step(tg.Tensor(xps.asarray(W1.T)))
+    v = tg.Tensor(xps.asarray(W2), requires_grad=True)
+    with pytest.raises(tg.CompileError, match=r"parameter.*NumPy arrays only"):
+        tg.compile(lambda: (v * v).sum())()
+
+
+@pytest.mark.parametrize("opt", ["SGD", "Momentum", "RMSprop", "Adam"])
+def test_optimizers_train_a_module_moved_to_another_library(opt: str) -> None:
+    def trained(target: str) -> list[np.ndarray]:
+        model = tg.nn.Sequential(tg.nn.Linear(3, 4, seed=0), tg.nn.Tanh(), tg.nn.Linear(4, 1, seed=1)).to(target)
+        params = model.parameters()
+        make = {
+            "SGD": lambda: tg.optim.SGD(params, lr=0.1),
+            "Momentum": lambda: tg.optim.SGD(params, lr=0.1, momentum=0.9),
+            "RMSprop": lambda: tg.optim.RMSprop(params, lr=0.01),
+            "Adam": lambda: tg.optim.Adam(params, lr=0.01),
+        }
+        optimizer = make[opt]()
+        x, y = _xp.to_namespace(X, target), _xp.to_namespace(Y, target)
+        for _ in range(3):
+            optimizer.zero_grad()
+            tg.binary_cross_entropy_with_logits(model(tg.Tensor(x)), y).backward()
+            tg.optim.clip_grad_norm_(params, 1.0)
+            tg.optim.clip_grad_value_(params, 0.5)
+            optimizer.step()
+        assert all(_xp.namespace(p.data) is _xp.resolve(target) for p in params)
+        return [_host(p.data) for p in params]
+
+    for got, expected in zip(trained("array_api_strict"), trained("numpy")):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
