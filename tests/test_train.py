@@ -173,3 +173,12 @@ def test_fit_trains_on_another_array_library_as_on_numpy(library: str, capsys) -
     assert accuracy(model, lib.asarray(X), lib.asarray(Y)) == accuracy(expected_model, X, Y)
     with pytest.raises(ArgumentError, match=rf"batch_size=64 with X of type {library}"):
         fit(model, lib.asarray(X), lib.asarray(Y), batch_size=64, iterations=1)
+
+
+def test_a_memory_mapped_X_trains_as_numpy(tmp_path: Path, capsys) -> None:
+    X, Y = load_planar()
+    X_map = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", shape=X.shape)
+    X_map[:] = X
+    h = fit(_planar_model(), X_map, Y, lr=1.2, iterations=3, batch_size=100, progress=False)
+    expected = fit(_planar_model(), X, Y, lr=1.2, iterations=3, batch_size=100, progress=False)
+    assert h.costs == expected.costs and capsys.readouterr().err == ""  # compiled, mini-batches

@@ -194,8 +194,8 @@ def fit(
         if compile:
             print("fit: training eagerly: X is a Dask array, computed once per step by Dask", file=sys.stderr)
             compile = False
-    elif type(X_arr) is not np.ndarray or type(Y_arr) is not np.ndarray:  # CuPy, torch, array-api-strict...
-        library = _library(X_arr if type(X_arr) is not np.ndarray else Y_arr)
+    elif not (isinstance(X_arr, np.ndarray) and isinstance(Y_arr, np.ndarray)):  # CuPy, torch, array-api-strict...
+        library = _library(Y_arr if isinstance(X_arr, np.ndarray) else X_arr)
         if batch_size is not None:
             raise ArgumentError(
                 f"fit: batch_size={batch_size} with X of type {library}: mini-batches are drawn with NumPy; pass NumPy "
@@ -273,7 +273,7 @@ def predict(model: Module, X: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """
     with no_grad():
         out = model(X if isinstance(X, Tensor) else as_array(X))
-    if type(out._data) is np.ndarray:
+    if isinstance(out._data, np.ndarray):
         return (out._data > threshold).astype(np.int64)
     xp = namespace(out._data)
     return xp.astype(out._data > threshold, xp.int64)
@@ -290,7 +290,7 @@ def accuracy(model: Module, X: ArrayLike, Y: ArrayLike, threshold: float = 0.5) 
     p = predict(model, X, threshold)
     if p.shape != y.shape:
         raise ShapeError(f"accuracy: predictions have shape {p.shape} but Y has shape {y.shape}")
-    if type(p) is np.ndarray and type(y) is np.ndarray:
+    if isinstance(p, np.ndarray) and isinstance(y, np.ndarray):
         return float(np.mean(p == y))
     xp = namespace(p, y)  # the standard compares arrays of one kind only: the labels' dtype
     return float(xp.mean(xp.astype(xp.astype(p, y.dtype) == y, xp.float64)))  # with Dask, one compute
