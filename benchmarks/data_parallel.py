@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
         client = Client(cluster, set_as_default=False)
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print("| workload | m | chunks | numpy (ms) | numpy eager (ms) | dask threads (ms) | dask cluster (ms) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     try:
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
                 cells = [name, X.shape[1], chunks, f"{numpy_ms:.1f}", eager_cell, threads_cell, cluster_cell]
                 print("| " + " | ".join(map(str, cells)) + " |")
             print(f"<!-- {name}: {source} data -->")
+        end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"<!-- {os.cpu_count()} CPUs; load average {load:.1f} at the start, {end:.1f} at the end -->")
     finally:
         if client is not None:
             client.close()
