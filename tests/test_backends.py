@@ -239,3 +239,37 @@ def test_optimizers_train_a_module_moved_to_another_library(opt: str) -> None:
 
     for got, expected in zip(trained("array_api_strict"), trained("numpy")):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_detect_anomaly_names_the_op_on_strict_arrays() -> None:
+    x = tg.Tensor(xps.asarray([1.0, 0.0]), requires_grad=True)
+    with tg.detect_anomaly(), pytest.raises(tg.AnomalyError, match="backward of op 'sqrt'"):
+        x.sqrt().sum().backward()
+
+
+def test_to_a_device_keeps_ops_and_gradients_there() -> None:
+    device = xps.Device("device1")
+    t = tg.Tensor(X, requires_grad=True).to(xps, device=device)
+    assert t.device == device and t.to(xps, device=device) is t
+    y = (t * 2.0 + 1).tanh().sum()
+    y.backward()
+    assert y.device == device and t.grad.device == device
+    np.testing.assert_allclose(_host(t.grad), 2 * (1 - np.tanh(2 * X + 1) ** 2), rtol=1e-12)
+    back = t.to(xps, device=xps.Device("CPU_DEVICE"))
+    assert back.device == xps.Device("CPU_DEVICE") and back.requires_grad
+
+
+def test_the_namespace_module_examples_run() -> None:
+    """tinygrad_ng._xp is private, so test_docs leaves it out; its examples are its unit tests."""
+    import doctest
+
+    result = doctest.testmod(_xp, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 20 and result.failed == 0
+
+
+def test_namespace_takes_numpys_fast_path_and_refuses_mixes() -> None:
+    assert _xp.namespace(np.ones(2), 1.0, None, np.float32(2)) is np
+    assert _xp.namespace(np.ones(2), _dask(X)).__name__.endswith("dask.array")  # NumPy constants beside Dask
+    with pytest.raises(tg.BackendError, match=r"numpy\.ndarray and array_api_strict\.Array"):
+        _xp.namespace(np.ones(2), xps.ones(2))
+    assert _xp.namespace(tg.Tensor([1.0]), np.ones(1)) is tg.Tensor([1.0]).__array_namespace__()

@@ -1,4 +1,4 @@
-"""The Tensor: a NumPy array that records, as ops run on it, the graph that backward walks.
+"""The Tensor: an array (NumPy's by default) that records, as ops run on it, the graph that backward walks.
 
 A tensor made by an op while gradients are enabled and one of its inputs requires grad holds
 the op's :class:`~tinygrad_ng.graph.Node` in ``_node`` (the op, its attributes, its inputs'
@@ -849,7 +849,7 @@ def as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
                 f"backward: output has shape {t.shape}; pass grad= of that shape "
                 "(an implicit gradient of 1 only exists for a one-element output, e.g. a loss)"
             )
-        g = _xp.namespace(t._data).ones_like(t._data)
+        g = np.ones_like(t._data) if type(t._data) is np.ndarray else _xp.namespace(t._data).ones_like(t._data)
     else:
         try:
             g = grad._data if isinstance(grad, Tensor) else _xp.as_array(grad)
