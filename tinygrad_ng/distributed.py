@@ -8,7 +8,7 @@ until :func:`compute_gradients` asks for the cost and every parameter's gradient
 ``dask.compute``; the parameters stay NumPy arrays on the client, where the optimiser updates them.
 :func:`tinygrad_ng.train.fit` does all of this when it is given a Dask ``X``.
 
-With a ``dask.distributed.Client`` in the session the compute runs on its cluster (a
+With a ``dask.distributed.Client`` in the program the compute runs on its cluster (a
 ``LocalCluster`` of worker processes, or a real cluster by its address); without one, on Dask's
 threads. Dask itself is imported only when these functions are called (``pip install
 "dask[distributed]"``).
