@@ -23,10 +23,21 @@ from tinygrad_ng.train import History, accuracy, plot_costs, plot_decision_bound
 
 
 def parse_args(
-    doc: str, argv: list[str] | None, *, out: str, iterations: int, cat_data: bool = True
+    doc: str,
+    argv: list[str] | None,
+    *,
+    out: str,
+    iterations: int,
+    cat_data: bool = True,
+    options: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> argparse.Namespace:
-    """The options ``--data`` (for the cat models), ``--out`` and ``--iterations`` (the course's by default)."""
+    """The options ``--data`` (for the cat models), ``--out`` and ``--iterations`` (the course's by default).
+
+    ``options(parser)`` adds a script's own options.
+    """
     parser = CommandParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if options is not None:
+        options(parser)
     if cat_data:
         parser.add_argument(
             "--data",

@@ -77,6 +77,7 @@ def test_four_layer_model_reaches_80_percent_test_accuracy_after_2500_iterations
         ("logistic_regression.py", ["--iterations", "0"], "expected a positive integer, got 0"),
         ("planar_shallow.py", ["--iterations", "many"], "expected a positive integer, got 'many'"),
         ("two_layer_cat.py", ["--out", "pictures.png"], "looks like a file name"),
+        ("dask_cluster.py", ["--chunks", "0"], "expected a positive integer, got 0"),
     ],
 )
 def test_examples_report_ordinary_mistakes_as_the_command_does(

@@ -154,3 +154,31 @@ def test_plots_are_written_whole(tmp_path: Path) -> None:
         plot_costs(History(), tmp_path / "empty.png")
     with pytest.raises(ShapeError, match=r"X \(2, m\)"):
         plot_decision_boundary(model, np.ones((3, 4)), np.ones((1, 4)), tmp_path / "bad.png")
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch"])
+def test_fit_trains_on_another_array_library_as_on_numpy(library: str, capsys) -> None:
+    lib = pytest.importorskip(library)
+    X, Y = load_planar()
+    expected_model = _planar_model()
+    expected = fit(expected_model, X, Y, lr=1.2, iterations=20, record_every=1, progress=False)
+    model = _planar_model().to(library)
+    h = fit(model, lib.asarray(X), lib.asarray(Y), lr=1.2, iterations=20, record_every=1, progress=False)
+    assert f"fit: training eagerly: X is of type {library.split('.')[0]}." in capsys.readouterr().err
+    np.testing.assert_allclose(h.costs, expected.costs, rtol=1e-12)
+    for p, q in zip(model.parameters(), expected_model.parameters()):
+        assert type(p.data).__module__.split(".")[0] == library
+        np.testing.assert_allclose(np.asarray(p.to("numpy").data), q.data, rtol=1e-10, atol=1e-14)
+    assert type(predict(model, lib.asarray(X))).__module__.split(".")[0] == library
+    assert accuracy(model, lib.asarray(X), lib.asarray(Y)) == accuracy(expected_model, X, Y)
+    with pytest.raises(ArgumentError, match=rf"batch_size=64 with X of type {library}"):
+        fit(model, lib.asarray(X), lib.asarray(Y), batch_size=64, iterations=1)
+
+
+def test_a_memory_mapped_X_trains_as_numpy(tmp_path: Path, capsys) -> None:
+    X, Y = load_planar()
+    X_map = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", shape=X.shape)
+    X_map[:] = X
+    h = fit(_planar_model(), X_map, Y, lr=1.2, iterations=3, batch_size=100, progress=False)
+    expected = fit(_planar_model(), X, Y, lr=1.2, iterations=3, batch_size=100, progress=False)
+    assert h.costs == expected.costs and capsys.readouterr().err == ""  # compiled, mini-batches

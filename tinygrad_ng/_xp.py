@@ -382,8 +382,10 @@ def to_namespace(arr: Any, target: Any, device: Any = None) -> Any:
     xp = resolve(target)
     if xp is np:
         return to_numpy(arr)
-    if namespace(arr) is xp and device is None:
-        return arr
+    if namespace(arr) is xp:
+        if device is None or _array_api_compat().device(arr) == device:
+            return arr
+        return _array_api_compat().to_device(arr, device)
     host = to_numpy(arr)
     if device is None:
         return xp.asarray(host)

@@ -59,6 +59,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _xp
 from ._mode import enable_grad
 from ._mode import mode as _mode
 from .autograd import grad
@@ -885,9 +886,21 @@ class Compiled:
         return GraphDrawing("\n".join(lines), len(ids), n_ops, 0)
 
 
+def _numpy_only(arr: Any, what: str) -> None:
+    """Compiled programs write into NumPy buffers: another library's array is a CompileError."""
+    if type(arr) is not np.ndarray and not isinstance(arr, np.ndarray):
+        raise CompileError(
+            f"compile: {what} is a {type(arr).__module__.split('.')[0]}.{type(arr).__name__}; compiled programs run "
+            "on NumPy arrays only (their buffers are NumPy's); call the function eagerly, or move it with .to('numpy')"
+        )
+
+
 def _input_array(a: Any, i: int) -> np.ndarray:
     if isinstance(a, Tensor):
+        _numpy_only(a._data, f"argument {i}")
         return a._data
+    if _xp.is_array(a):
+        _numpy_only(a, f"argument {i}")
     if isinstance(a, np.ndarray) and a.dtype.kind in "biuf":
         return a
     arr = np.asarray(a)
@@ -930,6 +943,7 @@ def _lower(
                     "not given (captured from outside); pass it as an argument, or make it a parameter "
                     "(requires_grad=True)"
                 )
+            _numpy_only(t._data, f"parameter {t.name or ''}{t.shape}")
             buf = _Buf(t.name or f"p{len(params)}", t.shape, t.dtype, "param")
             buf.index = len(params)
             params.append(t)

@@ -122,11 +122,13 @@ def _pair(x: ArrayLike, y: ArrayLike) -> tuple[Tensor, Tensor]:
             if dy.kind == "f" and dx.kind in "biu":
                 return constant(_xp.astype(x._data, dy)), y
             return x, y
-        dx = x.dtype
-        return x, _operand(y, dx if dx.kind == "f" else None, x._data)
+        arr = x._data
+        dx = arr.dtype if type(arr) is np.ndarray else x.dtype
+        return x, _operand(y, dx if dx.kind == "f" else None, arr)
     if isinstance(y, Tensor):
-        dy = y.dtype
-        return _operand(x, dy if dy.kind == "f" else None, y._data), y
+        arr = y._data
+        dy = arr.dtype if type(arr) is np.ndarray else y.dtype
+        return _operand(x, dy if dy.kind == "f" else None, arr), y
     return _pair(as_tensor(x), y)
 
 
@@ -436,7 +438,7 @@ def _t(a: Any) -> Any:
 
 def _matmul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
     if x.ndim == 2 and y.ndim == 2:  # the common case: dX = G Yᵀ
-        return g @ _t(y)
+        return g @ (y.T if type(y) is np.ndarray else _t(y))
     if x.ndim == 1 and y.ndim == 1:  # dot product: dx = g y
         return g * y
     if y.ndim == 1:  # (..., n, k) @ (k,) -> (..., n): dX = g ⊗ y
@@ -452,7 +454,7 @@ def _matmul_vjp_x(g: Any, out: Any, x: Any, y: Any) -> Any:
 
 def _matmul_vjp_y(g: Any, out: Any, x: Any, y: Any) -> Any:
     if x.ndim == 2 and y.ndim == 2:  # the common case: dY = Xᵀ G
-        return _t(x) @ g
+        return (x.T if type(x) is np.ndarray else _t(x)) @ g
     if x.ndim == 1 and y.ndim == 1:  # dot product: dy = g x
         return g * x
     if x.ndim == 1:  # (k,) @ (..., k, m) -> (..., m): dY = x ⊗ g
@@ -1349,7 +1351,7 @@ def _check_unit_interval(t: Tensor, what: str, name: str) -> None:
 
 def _bce_logits_forward(z: Any, y: Any) -> Any:
     # log(1 + e^z) - y z, written so no exp overflows: max(z, 0) - y z + log1p(e^-|z|)
-    xp = namespace(z, y)
+    xp = np if type(z) is np.ndarray else namespace(z, y)  # apply() refused a mix of libraries already
     return xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
 
 
@@ -1522,13 +1524,13 @@ def _broadcast_constant(value: ArrayLike, like: Tensor, what: str) -> Any:
 
 
 def _bce_forward(a: Any, y: Any, eps: float) -> Any:
-    xp = namespace(a, y)
+    xp = np if type(a) is np.ndarray else namespace(a, y)  # apply() refused a mix of libraries already
     a = xp.minimum(xp.maximum(a, eps), 1 - eps)  # clip, without NumPy's Python-level dispatch
     return -(y * xp.log(a) + (1 - y) * xp.log(1 - a))
 
 
 def _log(x: Any) -> Any:
-    return namespace(x).log(x)
+    return np.log(x) if type(x) is np.ndarray else namespace(x).log(x)
 
 
 def _at_least(x: Any, low: float) -> Any:

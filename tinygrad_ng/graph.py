@@ -151,7 +151,7 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
             g = xp.sum(g, axis=axes, keepdims=True)
         if lead:
             g = xp.reshape(g, shape)
-    if tuple(g.shape) != shape:
+    if g.shape != shape and tuple(g.shape) != shape:  # torch's Size is a tuple; others may give lists
         raise ShapeError(f"backward: gradient of shape {g.shape} does not fit shape {shape}")
     return g
 
@@ -218,10 +218,17 @@ def _check_saved(node: Node, out: Tensor) -> tuple[Tensor, ...]:
     return saved
 
 
+def _cast(gp: Any, p: Tensor, create_graph: bool) -> Any:
+    """Gradient ``gp`` in its input ``p``'s dtype (dtypes of two libraries compared by name)."""
+    if create_graph or type(gp) is np.ndarray:
+        return gp.astype(p.dtype) if gp.dtype != p.dtype else gp
+    return _xp.astype(gp, p.dtype) if _xp.np_dtype(gp.dtype) != p.dtype else gp
+
+
 def _check_finite(node: Node, saved: Sequence[Tensor], i: int, gp: Any, g: Any) -> None:
-    bad = count_nonfinite(np.asarray(getattr(gp, "_data", gp)))
+    bad = count_nonfinite(_xp.to_numpy(getattr(gp, "_data", gp)))  # a host copy, under detect_anomaly only
     if bad:
-        upstream = count_nonfinite(np.asarray(getattr(g, "_data", g)))
+        upstream = count_nonfinite(_xp.to_numpy(getattr(g, "_data", g)))
         source = (
             f"from an upstream gradient that already held {upstream} (the grad passed to backward, "
             "or a sum of gradients that overflowed)"
@@ -345,11 +352,8 @@ def run(
                 gp = np.asarray(gp)
             if gp.shape != p.shape:
                 gp = sum_to(gp, p.shape)
-            if create_graph or type(gp) is np.ndarray:
-                if gp.dtype != p.dtype:
-                    gp = gp.astype(p.dtype)
-            elif gp.dtype != p._data.dtype and _xp.np_dtype(gp.dtype) != p.dtype:  # another library's array
-                gp = _xp.astype(gp, p.dtype)
+            if (gp._data if create_graph else gp).dtype != p._data.dtype:
+                gp = _cast(gp, p, create_graph)
             if anomaly:
                 _check_finite(node, saved, i, gp, g)
             if hook is not None:

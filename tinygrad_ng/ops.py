@@ -12,11 +12,14 @@ gradient ``g`` (the gradient of the final scalar with respect to ``out``). Rules
 never touch ``.grad``, and they may return a gradient with the *broadcast* shape; the engine sums
 it down to the input's shape, once, for every op.
 
-Rules are written once and run two ways. Normally ``g``, ``out`` and the inputs are ndarrays.
-Under ``create_graph=True`` they are Tensors and the very same expressions record a graph of the
-backward pass, which is how second derivatives come for free. So a rule uses only what ndarray
-and Tensor share (``+ - * / ** @``, NumPy ufuncs such as ``np.exp``, ``.sum``, ``.reshape``,
-``.transpose``, ``.T``, indexing), and calls other ops with :func:`two_way`.
+Rules are written once and run two ways. Normally ``g``, ``out`` and the inputs are arrays
+(NumPy's, or another array library's: CuPy, Dask, torch...). Under ``create_graph=True`` they are
+Tensors and the very same expressions record a graph of the backward pass, which is how second
+derivatives come for free. So a rule uses operators (``+ - * / ** @``), indexing, and the
+functions of its arguments' array namespace, ``xp = tinygrad_ng._xp.namespace(x)`` then
+``xp.exp(x)``, ``xp.sum(x, axis=...)``, ``xp.reshape(x, shape)`` (``numpy`` for NumPy arrays,
+the array's own library otherwise, tinygrad_ng's ops for Tensors), and calls other ops with
+:func:`two_way`.
 
 This module imports nothing above the error classes: an op records itself through the type of
 its inputs (a Tensor's ``_record``), so the registry stands below the Tensor class.
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 from .errors import DTypeError
 
@@ -173,6 +178,6 @@ def two_way(op: Op, x: Any, *rest: Any, **attrs: Any) -> Any:
     >>> two_way(REGISTRY["exp"], np.zeros(2))
     array([1., 1.])
     """
-    if getattr(x, "_record", None) is None:  # an array of any library, or a number
+    if type(x) is np.ndarray or getattr(x, "_record", None) is None:  # an array of any library, or a number
         return op.forward(x, *rest, **attrs)
     return op(x, *rest, **attrs)

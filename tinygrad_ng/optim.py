@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ._xp import namespace
 from .errors import ArgumentError, DTypeError
 from .tensor import Tensor
 
@@ -115,7 +116,7 @@ class SGD(Optimizer):
         if self.momentum == 0:
             return self.lr * g
         beta = self.momentum
-        v = state["v"] = beta * state.get("v", np.zeros_like(g)) + (1 - beta) * g
+        v = state["v"] = beta * state.get("v", 0.0) + (1 - beta) * g
         return self.lr * v
 
 
@@ -145,8 +146,8 @@ class RMSprop(Optimizer):
         self.beta, self.eps = float(beta), float(eps)
 
     def update(self, g: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
-        s = state["s"] = self.beta * state.get("s", np.zeros_like(g)) + (1 - self.beta) * g * g
-        return self.lr * g / (np.sqrt(s) + self.eps)
+        s = state["s"] = self.beta * state.get("s", 0.0) + (1 - self.beta) * g * g
+        return self.lr * g / (namespace(s).sqrt(s) + self.eps)
 
 
 class Adam(Optimizer):
@@ -180,11 +181,11 @@ class Adam(Optimizer):
 
     def update(self, g: np.ndarray, state: dict[str, np.ndarray]) -> np.ndarray:
         b1, b2 = self.betas
-        v = state["v"] = b1 * state.get("v", np.zeros_like(g)) + (1 - b1) * g
-        s = state["s"] = b2 * state.get("s", np.zeros_like(g)) + (1 - b2) * g * g
+        v = state["v"] = b1 * state.get("v", 0.0) + (1 - b1) * g
+        s = state["s"] = b2 * state.get("s", 0.0) + (1 - b2) * g * g
         v_hat = v / (1 - b1**self.t)
         s_hat = s / (1 - b2**self.t)
-        return self.lr * v_hat / (np.sqrt(s_hat) + self.eps)
+        return self.lr * v_hat / (namespace(s_hat).sqrt(s_hat) + self.eps)
 
 
 def _with_grads(params: Iterable[Tensor]) -> list[Tensor]:
@@ -206,7 +207,7 @@ def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:
     if not (max_norm > 0 and np.isfinite(max_norm)):
         raise ArgumentError(f"clip_grad_norm_: max_norm must be a positive number, got {max_norm!r}")
     grads = _with_grads(params)
-    total = float(np.sqrt(sum(float(np.sum(p.grad * p.grad)) for p in grads)))  # type: ignore[operator]
+    total = float(np.sqrt(sum(float(namespace(p.grad).sum(p.grad * p.grad)) for p in grads)))  # type: ignore[operator]
     if total > max_norm:
         scale = max_norm / total
         for p in grads:
@@ -228,4 +229,4 @@ def clip_grad_value_(params: Iterable[Tensor], clip_value: float) -> None:
     if not (clip_value > 0 and np.isfinite(clip_value)):
         raise ArgumentError(f"clip_grad_value_: clip_value must be a positive number, got {clip_value!r}")
     for p in _with_grads(params):
-        p.grad = np.clip(p.grad, -clip_value, clip_value)
+        p.grad = namespace(p.grad).clip(p.grad, -clip_value, clip_value)

@@ -1,4 +1,4 @@
-"""The Tensor: a NumPy array that records, as ops run on it, the graph that backward walks.
+"""The Tensor: an array (NumPy's by default) that records, as ops run on it, the graph that backward walks.
 
 A tensor made by an op while gradients are enabled and one of its inputs requires grad holds
 the op's :class:`~tinygrad_ng.graph.Node` in ``_node`` (the op, its attributes, its inputs'
@@ -364,8 +364,8 @@ class Tensor:
         >>> Tensor([1.0]).dtype, Tensor(np.ones(2, np.float32)).dtype
         (dtype('float64'), dtype('float32'))
         """
-        dt = self._data.dtype
-        return dt if isinstance(dt, np.dtype) else _xp.np_dtype(dt)
+        arr = self._data
+        return arr.dtype if type(arr) is np.ndarray else _xp.np_dtype(arr.dtype)
 
     @property
     def device(self) -> Any:
@@ -484,10 +484,12 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """The values as an ndarray (shared with the tensor; read-only while a graph needs them, as ``.data``).
 
+        Another library's array is copied to the host (a Dask array is computed).
+
         >>> Tensor([1.0, 2.0]).numpy()
         array([1., 2.])
         """
-        return self.data
+        return self.data if type(self._data) is np.ndarray else _xp.to_numpy(self._data)
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number.
@@ -520,7 +522,7 @@ class Tensor:
     def __len__(self) -> int:
         if self._data.ndim == 0:
             raise DTypeError("len() of a 0-d tensor (shape ()); use .item() for its value")
-        return len(self._data)
+        return self.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
@@ -784,9 +786,11 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     """
     try:
         arrays = [p._data for p in parents]
-        if len(arrays) == 2 and type(arrays[0]) is not type(arrays[1]):
-            _xp.check_same(op.name, arrays)  # no silent copies between array libraries
-        elif len(arrays) > 2:
+        n = len(arrays)
+        if n == 2:
+            if type(arrays[0]) is not type(arrays[1]):
+                _xp.check_same(op.name, arrays)  # no silent copies between array libraries
+        elif n > 2:
             _xp.check_same(op.name, arrays)
         out = op.forward(*arrays, **attrs)
     except BackendError as e:

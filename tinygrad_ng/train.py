@@ -33,8 +33,10 @@ import numpy as np
 
 from ._files import atomic_write
 from ._progress import progress_bar
+from ._xp import as_array, namespace
 from .compile import Compiled
 from .data import minibatches
+from .distributed import align_samples, compute_gradients, is_dask_array
 from .errors import ArgumentError, CompileError, ShapeError
 from .functional import binary_cross_entropy
 from .nn import Module
@@ -103,11 +105,17 @@ class _DeferSigint:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _as_array(x: ArrayLike, name: str) -> np.ndarray:
-    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+def _as_array(x: ArrayLike, name: str) -> Any:
+    """``x``'s array (one of another library, such as Dask's, stays as it is), checked to be ``(rows, m)``."""
+    arr = x._data if isinstance(x, Tensor) else as_array(x)
     if arr.ndim != 2:
         raise ShapeError(f"fit: {name} must be 2-D (features, m) with samples as columns, got shape {arr.shape}")
     return arr
+
+
+def _library(arr: Any) -> str:
+    """``torch.Tensor``: the module and class of an array, for messages."""
+    return f"{type(arr).__module__.split('.')[0]}.{type(arr).__name__}"
 
 
 def fit(
@@ -146,6 +154,16 @@ def fit(
             calls, the same results); where the model or loss cannot be compiled, fit says why in
             one line on stderr and trains eagerly. False always trains eagerly.
 
+    A Dask ``X`` (or ``Y``) trains data-parallel: with ``X`` chunked along its columns
+    (:func:`tinygrad_ng.distributed.split_samples`), each step records the forward and backward
+    pass lazily, chunk by chunk, and computes the cost and every gradient in one ``dask.compute``
+    (on the ``dask.distributed`` client's cluster when there is one); the parameters stay NumPy
+    arrays and the optimiser updates them as usual. Such a step is eager (``compile`` replays NumPy
+    calls) and full-batch (a mini-batch would shuffle the samples across the cluster every epoch):
+    ``batch_size`` is refused. See the "Bigger than one machine" page of the docs. Data of another
+    array library (CuPy, torch...) train eagerly and full-batch in that library, with the model
+    moved there first (``model.to("torch")``).
+
     Ctrl-C (or KeyboardInterrupt from the callback) stops after the current iteration, keeping the
     parameters trained so far; the history then has ``interrupted=True``. A second Ctrl-C before
     that iteration ends stops at once: ``KeyboardInterrupt`` propagates.
@@ -157,13 +175,35 @@ def fit(
     ([0, 100, 199], 0.693147)
     """
     X_arr, Y_arr = _as_array(X, "X"), _as_array(Y, "Y")
-    if X_arr.shape[1] != Y_arr.shape[1]:
+    lazy = is_dask_array(X_arr) or is_dask_array(Y_arr)
+    if lazy:
+        X_arr, Y_arr = align_samples(X_arr, Y_arr, "fit")  # Y chunked as X's columns
+    elif X_arr.shape[1] != Y_arr.shape[1]:
         raise ShapeError(f"fit: X {X_arr.shape} and Y {Y_arr.shape} must have the same number of columns (samples)")
     if iterations < 1 or record_every < 1 or (print_every is not None and print_every < 1):
         raise ArgumentError(
             f"fit: iterations, record_every and print_every must be >= 1, got {iterations}, {record_every}, "
             f"{print_every}"
         )
+    if lazy:
+        if batch_size is not None:
+            raise ArgumentError(
+                f"fit: batch_size={batch_size} with a Dask X: mini-batches would shuffle the samples across the "
+                "cluster every epoch; train full-batch (batch_size=None) with X chunked by columns"
+            )
+        if compile:
+            print("fit: training eagerly: X is a Dask array, computed once per step by Dask", file=sys.stderr)
+            compile = False
+    elif not (isinstance(X_arr, np.ndarray) and isinstance(Y_arr, np.ndarray)):  # CuPy, torch, array-api-strict...
+        library = _library(Y_arr if isinstance(X_arr, np.ndarray) else X_arr)
+        if batch_size is not None:
+            raise ArgumentError(
+                f"fit: batch_size={batch_size} with X of type {library}: mini-batches are drawn with NumPy; pass NumPy "
+                "arrays, or train full-batch (batch_size=None)"
+            )
+        if compile:
+            print(f"fit: training eagerly: X is of type {library} and compile replays NumPy calls", file=sys.stderr)
+            compile = False
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=lr)
     history = History(lr=opt.lr)
     compiled = [Compiled(lambda X, Y: loss(model(X), Y), optimizer=opt)] if compile else []
@@ -175,7 +215,7 @@ def fit(
             except CompileError as e:
                 print(f"fit: training eagerly: {str(e).removeprefix('compile: ')}", file=sys.stderr)
                 compiled.clear()
-        return _step(model, opt, loss, X, Y)
+        return _step(model, opt, loss, X, Y, lazy)
 
     with progress_bar(iterations, progress) as bar, _DeferSigint() as sigint:
         say = bar.write if bar is not None else print
@@ -208,41 +248,52 @@ def fit(
     return history
 
 
-def _step(model: Module, opt: Optimizer, loss: Loss, X: np.ndarray, Y: np.ndarray) -> float:
-    """One gradient-descent step on one batch; returns the cost before the update."""
+def _step(model: Module, opt: Optimizer, loss: Loss, X: Any, Y: Any, lazy: bool = False) -> float:
+    """One gradient-descent step on one batch; returns the cost before the update.
+
+    ``lazy``: the pass recorded Dask arrays; the cost and the gradients are computed together.
+    """
     opt.zero_grad()
     cost = loss(model(X), Y)
     cost.backward()
+    value = compute_gradients(cost, opt.params) if lazy else float(cost.item())
     opt.step()
-    return float(cost.item())
+    return value
 
 
 def predict(model: Module, X: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """The model's 0/1 predictions ``(n_y, m)``: 1 where the output is ``> threshold`` (the course's rule).
 
-    For a model with logits output (``output=None``) pass ``threshold=0.0``.
+    For a model with logits output (``output=None``) pass ``threshold=0.0``. ``X`` of another array
+    library gives predictions in that library (for a Dask ``X``, a Dask array not yet computed).
 
     >>> from tinygrad_ng import nn
     >>> predict(nn.MLP([1, 1], init="zeros"), [[1.0, 2.0]])  # sigmoid(0) = 0.5 is not > 0.5
     array([[0, 0]])
     """
     with no_grad():
-        out = model(X if isinstance(X, Tensor) else np.asarray(X))
-    return (out.data > threshold).astype(np.int64)
+        out = model(X if isinstance(X, Tensor) else as_array(X))
+    if isinstance(out._data, np.ndarray):
+        return (out._data > threshold).astype(np.int64)
+    xp = namespace(out._data)
+    return xp.astype(out._data > threshold, xp.int64)
 
 
 def accuracy(model: Module, X: ArrayLike, Y: ArrayLike, threshold: float = 0.5) -> float:
-    """The fraction of samples whose prediction equals the label, in [0, 1].
+    """The fraction of samples whose prediction equals the label, in [0, 1] (one compute for Dask arrays).
 
     >>> from tinygrad_ng import nn
     >>> accuracy(nn.MLP([1, 1], init="zeros"), [[1.0, 2.0]], [[0, 1]])
     0.5
     """
-    y = Y.data if isinstance(Y, Tensor) else np.asarray(Y)
+    y = Y._data if isinstance(Y, Tensor) else as_array(Y)
     p = predict(model, X, threshold)
     if p.shape != y.shape:
         raise ShapeError(f"accuracy: predictions have shape {p.shape} but Y has shape {y.shape}")
-    return float(np.mean(p == y))
+    if isinstance(p, np.ndarray) and isinstance(y, np.ndarray):
+        return float(np.mean(p == y))
+    xp = namespace(p, y)  # the standard compares arrays of one kind only: the labels' dtype
+    return float(xp.mean(xp.astype(xp.astype(p, y.dtype) == y, xp.float64)))  # with Dask, one compute
 
 
 def _save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
