@@ -402,8 +402,8 @@ def _chain(
         gx = np.asarray(gx)
     if gx.shape != x.shape:
         gx = sum_to(gx, x.shape)
-    if gx.dtype != x.dtype:
-        gx = gx.astype(x.dtype)
+    if gx.dtype != x._data.dtype:
+        gx = _cast(gx, x, False)
     if anomaly:
         _check_finite(producer, psaved, 0, gx, g)
     if capture is None:
