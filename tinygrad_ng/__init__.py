@@ -119,7 +119,7 @@ del _module, _name, _methods
 
 # Drawing, the explorer, the models, the data sets and training are imported on first use
 # (``tg.nn``, ``tg.draw_graph``...), so ``import tinygrad_ng`` for tensors and backward stays
-# light: about 1.5 MB instead of 4.5 MB. A name -> (module to import, module that holds it); the
+# light: about 2 MB instead of 4.5 MB. A name -> (module to import, module that holds it); the
 # explorer comes with the drawings, as it plugs the interactive page into GraphDrawing.save.
 _LAZY = {
     "nn": ("nn", ""),
