@@ -214,9 +214,6 @@ def test_the_example_trains_on_a_running_cluster_and_matches_numpy(client, tmp_p
     assert costs < 1e-10 and params < 1e-10
 
 
-@pytest.mark.xfail(
-    strict=True, reason="draw_graph takes only tensors holding NumPy arrays and calls a Dask one 'not a Tensor'"
-)
 def test_drawing_a_graph_on_dask_arrays_names_the_array_library() -> None:
     X, Y = _random_problem()
     cost = tg.binary_cross_entropy(nn.MLP([3, 1], seed=0)(tg.Tensor(split_samples(X, 2))), Y)
