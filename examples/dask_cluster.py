@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from _common import parse_args, print_accuracy, run, save_pictures
@@ -60,7 +62,11 @@ def main(argv: list[str] | None = None) -> None:
 
     with contextlib.ExitStack() as stack:
         if args.address:
-            client = stack.enter_context(Client(args.address))
+            try:
+                client = stack.enter_context(Client(args.address))
+            except OSError as e:  # nothing answered there: one line, as for a wrong option
+                print(f"{Path(sys.argv[0]).name}: error: no Dask scheduler at {args.address}: {e}", file=sys.stderr)
+                sys.exit(2)
         else:
             cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1))
             client = stack.enter_context(Client(cluster))
