@@ -55,7 +55,7 @@ def relative_difference(a: nn.Module | list[float], b: nn.Module | list[float]) 
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(__doc__, argv, out="out/dask_cluster", iterations=100, options=_options)
+    args = parse_args(__doc__, argv, out="out/dask_cluster", iterations=100, options=_options, course_iterations=False)
     data = load_catvnoncat(args.data)  # images flattened to columns (12288, m) and divided by 255
     import dask
     from dask.distributed import Client, LocalCluster
