@@ -30,10 +30,12 @@ def parse_args(
     iterations: int,
     cat_data: bool = True,
     options: Callable[[argparse.ArgumentParser], None] | None = None,
+    course_iterations: bool = True,
 ) -> argparse.Namespace:
     """The options ``--data`` (for the cat models), ``--out`` and ``--iterations`` (the course's by default).
 
-    ``options(parser)`` adds a script's own options.
+    ``options(parser)`` adds a script's own options; ``course_iterations=False`` when the default
+    is not the course's number of iterations.
     """
     parser = CommandParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     if options is not None:
@@ -49,7 +51,10 @@ def parse_args(
         "--out", type=out_folder, default=Path(out), help="folder to write the pictures to (default: %(default)s)"
     )
     parser.add_argument(
-        "--iterations", type=positive_int, default=iterations, help="gradient-descent iterations (course: %(default)s)"
+        "--iterations",
+        type=positive_int,
+        default=iterations,
+        help=f"gradient-descent iterations ({'course' if course_iterations else 'default'}: %(default)s)",
     )
     return parser.parse_args(argv)
 

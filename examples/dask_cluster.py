@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from _common import parse_args, print_accuracy, run, save_pictures
@@ -53,14 +55,18 @@ def relative_difference(a: nn.Module | list[float], b: nn.Module | list[float]) 
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(__doc__, argv, out="out/dask_cluster", iterations=100, options=_options)
+    args = parse_args(__doc__, argv, out="out/dask_cluster", iterations=100, options=_options, course_iterations=False)
     data = load_catvnoncat(args.data)  # images flattened to columns (12288, m) and divided by 255
     import dask
     from dask.distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
         if args.address:
-            client = stack.enter_context(Client(args.address))
+            try:
+                client = stack.enter_context(Client(args.address))
+            except OSError as e:  # nothing answered there: one line, as for a wrong option
+                print(f"{Path(sys.argv[0]).name}: error: no Dask scheduler at {args.address}: {e}", file=sys.stderr)
+                sys.exit(2)
         else:
             cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1))
             client = stack.enter_context(Client(cluster))

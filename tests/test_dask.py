@@ -193,19 +193,21 @@ def test_predict_stays_lazy_and_accuracy_computes_once() -> None:
     assert calls == [1] and got == accuracy(model, X, Y)
 
 
-@needs_cat_data
-def test_the_example_trains_on_a_running_cluster_and_matches_numpy(client, tmp_path, capsys) -> None:
+def _run_example(*args: str) -> None:
+    """examples/dask_cluster.py's main in this process (it imports the examples' _common)."""
     sys.path.insert(0, str(ROOT / "examples"))
     try:
         spec = importlib.util.spec_from_file_location("dask_cluster", ROOT / "examples" / "dask_cluster.py")
         example = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(example)
-        address = client.scheduler.address
-        example.main(
-            ["--address", address, "--iterations", "1", "--out", str(tmp_path / "pics"), "--data", str(CAT_DIR)]
-        )
+        example.main([*args, "--data", str(CAT_DIR)])
     finally:
         sys.path.remove(str(ROOT / "examples"))
+
+
+@needs_cat_data
+def test_the_example_trains_on_a_running_cluster_and_matches_numpy(client, tmp_path, capsys) -> None:
+    _run_example("--address", client.scheduler.address, "--iterations", "1", "--out", str(tmp_path / "pics"))
     out = capsys.readouterr().out
     assert "Dask cluster: 2 workers, dashboard" in out and "in 4 column chunks" in out
     assert "Cost after iteration 0: 0.771749" in out
@@ -214,9 +216,16 @@ def test_the_example_trains_on_a_running_cluster_and_matches_numpy(client, tmp_p
     assert costs < 1e-10 and params < 1e-10
 
 
-@pytest.mark.xfail(
-    strict=True, reason="draw_graph takes only tensors holding NumPy arrays and calls a Dask one 'not a Tensor'"
-)
+@needs_cat_data
+def test_the_example_says_in_one_line_when_no_scheduler_answers(tmp_path, capsys) -> None:
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), pytest.raises(SystemExit) as stop:
+        _run_example("--address", "tcp://127.0.0.1:1", "--out", str(tmp_path / "pics"))
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert ": error: no Dask scheduler at tcp://127.0.0.1:1: " in err  # after the program's name
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "pics").exists()
+
+
 def test_drawing_a_graph_on_dask_arrays_names_the_array_library() -> None:
     X, Y = _random_problem()
     cost = tg.binary_cross_entropy(nn.MLP([3, 1], seed=0)(tg.Tensor(split_samples(X, 2))), Y)

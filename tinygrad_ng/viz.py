@@ -309,7 +309,7 @@ def _tensor(e: Entry) -> Tensor | None:
 
 
 def _is_tensor(x: Any) -> bool:
-    return isinstance(getattr(x, "_data", None), np.ndarray) and hasattr(x, "_node")
+    return hasattr(x, "_data") and hasattr(x, "_node")
 
 
 def _check_roots(root_or_roots: Any) -> list[Tensor]:
@@ -324,6 +324,13 @@ def _check_roots(root_or_roots: Any) -> list[Tensor]:
     for r in roots:
         if not _is_tensor(r):
             raise DTypeError(f"draw_graph: expected Tensors, got {type(r).__name__}")
+        if type(r._data) is not np.ndarray:
+            kind = type(r._data)
+            raise DTypeError(
+                f"draw_graph: the tensor {tuple(r.shape)} holds a {kind.__module__.split('.')[0]}.{kind.__name__}; "
+                "a drawing reads values and gradients as NumPy arrays (on a Dask graph that would compute every "
+                "tensor), so it draws graphs of NumPy tensors only: draw the same model on a NumPy sample"
+            )
     unique: dict[int, Tensor] = {}
     for r in roots:
         unique.setdefault(id(r), r)
