@@ -72,3 +72,12 @@ def test_conv_benchmark_prints_its_rows() -> None:
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True).stdout
     rows = [line for line in out.splitlines() if line.startswith("| course conv") or line.startswith("| cat ConvNet")]
     assert len(rows) == 3 and all(float(r.split("|")[4].strip().rstrip("x")) > 0 for r in rows)
+
+
+def test_revisions_compares_a_commit_with_the_working_tree() -> None:
+    cmd = [sys.executable, "benchmarks/revisions.py", "HEAD", "--rounds", "1", "--inner", "1", "--seconds", "0.02"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "| workload | HEAD | working tree | change |" in out
+    row = next(line for line in out.splitlines() if line.startswith("| planar |"))
+    base, head = (float(cell.strip().rstrip("x")) for cell in row.split("|")[2:4])
+    assert base > 0 and head > 0 and row.split("|")[4].strip().endswith("%")
