@@ -287,3 +287,35 @@ def test_erf_and_einsum_run_where_the_library_has_them() -> None:
     np.testing.assert_allclose(d.grad.compute(), 2 * v, rtol=1e-12)
     with pytest.raises(tg.BackendError, match=r"erf is not in .*dask"):
         tg.erf(d)
+
+
+@pytest.mark.parametrize("name", ["strict", "dask"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_argsort_runs_in_the_data_library_stable_as_on_numpy(name: str, descending: bool) -> None:
+    values = np.array([[3.0, 1.0, 3.0, 2.0], [0.0, 0.0, -1.0, 5.0]])  # ties: input order kept
+    conv = xps.asarray if name == "strict" else _dask
+    for axis in (0, 1):
+        got = tg.argsort(tg.Tensor(conv(values)), axis=axis, descending=descending)
+        assert type(got.data).__module__.split(".")[0] == ("array_api_strict" if name == "strict" else "dask")
+        want = tg.argsort(tg.Tensor(values), axis=axis, descending=descending).data
+        np.testing.assert_array_equal(_host(got.data), want)
+        assert got.dtype == np.int64
+    assert int(_host(tg.argsort(tg.Tensor(conv(np.float64(2.0)))).data)) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("sort", lambda t: tg.sort(t)),
+        ("topk", lambda t: tg.topk(t, 1)),
+        ("median", lambda t: tg.median(t)),
+        ("one_hot", lambda t: tg.one_hot(tg.Tensor(xps.asarray([0, 1])), 3)),
+        ("take_along_axis", lambda t: tg.take_along_axis(t, xps.asarray([[0]]), 1)),
+        ("pad", lambda t: tg.pad(t, 1)),
+        ("nonzero", lambda t: tg.nonzero(t)),
+    ],
+)
+def test_gathers_by_index_on_other_libraries_say_they_need_numpy(name: str, call: object) -> None:
+    t = tg.Tensor(xps.asarray([[3.0, 1.0, 2.0]]), requires_grad=True)
+    with pytest.raises(tg.BackendError, match=rf"^{name}: .*array_api_strict\.Array.*\.to\('numpy'\)"):
+        call(t)

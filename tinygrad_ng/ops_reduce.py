@@ -47,7 +47,7 @@ from .functional import (
 )
 from .ops import Domain, defop
 from .ops_math import run
-from .ops_shape import moveaxis, take_along_axis
+from .ops_shape import moveaxis, numpy_data, take_along_axis
 from .tensor import ArrayLike, Tensor, constant
 
 __all__ = [
@@ -378,6 +378,11 @@ def argsort(x: ArrayLike, axis: int = -1, descending: bool = False) -> Tensor:
     x = as_tensor(x)
     a = _one_axis(axis, x.ndim, "argsort") if x.ndim else None
     d = x._data
+    if type(d) is not np.ndarray:  # the standard's stable argsort, in the data's library
+        xp = namespace(d)
+        flat = xp.reshape(d, (1,)) if a is None else d
+        order = xp.argsort(flat, axis=-1 if a is None else a, descending=bool(descending), stable=True)
+        return constant(_xp.astype(xp.reshape(order, ()) if a is None else order, np.int64))
     if descending:
         d = -d if d.dtype.kind in "fi" else np.logical_not(d) if d.dtype == np.bool_ else -(d.astype(np.int64))
     return constant(np.argsort(d, axis=a, kind="stable").astype(np.int64))
@@ -396,7 +401,7 @@ def sort(x: ArrayLike, axis: int = -1, descending: bool = False) -> Tensor:
     >>> y.data, x.grad
     (array([1., 3., 3.]), array([2., 1., 3.]))
     """
-    x = as_tensor(x)
+    x = numpy_data(as_tensor(x), "sort")
     if x.ndim == 0:
         return x * 1
     return take_along_axis(x, argsort(x, axis, descending)._data, axis)
@@ -409,7 +414,7 @@ def topk(x: ArrayLike, k: int, axis: int = -1, largest: bool = True) -> ValuesIn
     >>> topk(Tensor([1.0, 4.0, 2.0, 4.0]), 2).indices  # ties: the first in input order first
     Tensor([1, 3], shape=(2,), dtype=int64)
     """
-    x = as_tensor(x)
+    x = numpy_data(as_tensor(x), "topk")
     a = _one_axis(axis, x.ndim, "topk")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= x.shape[a]:
         raise ArgumentError(f"topk: k must be an int in [0, {x.shape[a]}] for axis {a} of shape {x.shape}, got {k!r}")
@@ -428,7 +433,7 @@ def median(x: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Ten
     >>> median(Tensor([3.0, 1.0, 2.0, 10.0]))
     Tensor(2.5, shape=(), dtype=float64)
     """
-    x = as_tensor(x)
+    x = numpy_data(as_tensor(x), "median")
     flat, a = (reshape(x, (-1,)), 0) if axis is None else (x, _one_axis(axis, x.ndim, "median"))
     n = flat.shape[a] if flat.ndim else 1
     if flat.size == 0 or n == 0:

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _xp
 from ._xp import namespace
-from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
+from .errors import ArgumentError, BackendError, DTypeError, ShapeError, TensorIndexError
 from .functional import (
     SCATTER,
     _broadcast,
@@ -77,10 +77,29 @@ def _axes(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
 
 
 def _index_array(index: ArrayLike, name: str, what: str = "index") -> np.ndarray:
-    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
+    arr = index._data if isinstance(index, Tensor) else index
+    if _xp.is_array(arr) and not isinstance(arr, np.ndarray):
+        raise BackendError(
+            f"{name}: {what} as {_library(arr)} are not supported: gathers and scatters by index run on NumPy "
+            "arrays; move the tensors with .to('numpy')"
+        )
+    arr = np.asarray(arr)
     if arr.dtype.kind not in "iu":
         raise TensorIndexError(f"{name}: {what} must be integers, got dtype {arr.dtype} {arr.shape}")
     return arr
+
+
+def _library(arr: Any) -> str:
+    return f"{type(arr).__module__.split('.')[0]}.{type(arr).__name__}"
+
+
+def numpy_data(x: Tensor, name: str, why: str = "it gathers by an index array") -> Tensor:
+    """``x`` if it holds a NumPy array, else a BackendError: ``name`` runs on NumPy arrays only, ``why``."""
+    if not isinstance(x._data, np.ndarray):
+        raise BackendError(
+            f"{name}: runs on NumPy arrays only ({why}), got {_library(x._data)}; move the tensors with .to('numpy')"
+        )
+    return x
 
 
 def _check_range(index: np.ndarray, n: int, name: str, where: str, negative: bool = False) -> np.ndarray:
@@ -150,7 +169,7 @@ def pad(
     >>> pad(Tensor([1.0, 2.0, 3.0]), (2, 1), mode="reflect")
     Tensor([3., 2., 1., 2., 3., 2.], shape=(6,), dtype=float64)
     """
-    x = as_tensor(x)
+    x = numpy_data(as_tensor(x), "pad", "it builds NumPy blocks and index grids")
     try:
         widths = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))
     except ValueError:
@@ -806,7 +825,7 @@ def nonzero(x: ArrayLike) -> tuple[Tensor, ...]:
     >>> nonzero(Tensor([[0.0, 1.0], [2.0, 0.0]]))
     (Tensor([0, 1], shape=(2,), dtype=int64), Tensor([1, 0], shape=(2,), dtype=int64))
     """
-    d = as_tensor(x)._data
+    d = numpy_data(as_tensor(x), "nonzero", "its result's size depends on the values")._data
     if d.ndim == 0:
         raise ShapeError("nonzero: needs at least 1 dimension, got a 0-d tensor")
     return tuple(constant(i.astype(np.int64)) for i in np.nonzero(d))
