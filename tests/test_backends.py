@@ -313,9 +313,32 @@ def test_argsort_runs_in_the_data_library_stable_as_on_numpy(name: str, descendi
         ("take_along_axis", lambda t: tg.take_along_axis(t, xps.asarray([[0]]), 1)),
         ("pad", lambda t: tg.pad(t, 1)),
         ("nonzero", lambda t: tg.nonzero(t)),
+        ("argwhere", lambda t: tg.argwhere(t)),
     ],
 )
 def test_gathers_by_index_on_other_libraries_say_they_need_numpy(name: str, call: object) -> None:
     t = tg.Tensor(xps.asarray([[3.0, 1.0, 2.0]]), requires_grad=True)
     with pytest.raises(tg.BackendError, match=rf"^{name}: .*array_api_strict\.Array.*\.to\('numpy'\)"):
         call(t)
+
+
+def test_logical_ops_take_any_values_truth_on_other_libraries_as_on_numpy() -> None:
+    a, b = np.array([0.0, 2.0, -1.0, 0.0]), np.array([1.0, 0.0, 3.0, 0.0])
+    for name in ("logical_and", "logical_or", "logical_xor"):
+        got = getattr(tg, name)(tg.Tensor(xps.asarray(a)), tg.Tensor(xps.asarray(b)))
+        np.testing.assert_array_equal(_host(got.data), getattr(np, name)(a, b))
+    got = tg.logical_not(tg.Tensor(xps.asarray(a)))
+    assert type(got.data).__module__.startswith("array_api_strict")
+    np.testing.assert_array_equal(_host(got.data), np.logical_not(a))
+
+
+def test_a_library_refusing_a_case_gives_a_library_error_naming_the_op() -> None:
+    # Dask has no nd fancy indexing (NotImplementedError): a BackendError naming the op and library.
+    with pytest.raises(tg.BackendError, match=r"^getitem: dask\.Array cannot do this: .*\(operands \(3, 3\) float64\)"):
+        tg.diagonal(tg.Tensor(da.ones((3, 3), chunks=2)))
+
+
+def test_torch_shape_errors_become_shape_errors_naming_the_op() -> None:
+    torch = pytest.importorskip("torch")
+    with pytest.raises(tg.ShapeError, match=r"^reshape: .*\(operands \(2, 3\) float64\)"):
+        tg.Tensor(torch.ones(2, 3, dtype=torch.float64)).reshape(4)

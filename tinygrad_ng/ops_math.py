@@ -574,6 +574,8 @@ def _predicate(fn: Any, name: str, *xs: ArrayLike, **kwargs: Any) -> Tensor:
     xp = namespace(*arrays)
     if xp is not np:  # another library: its function of the standard's name (isclose is NumPy's only)
         _xp.check_same(name, arrays)
+        if name.startswith("logical_"):  # the standard's take booleans; NumPy's take any value's truth
+            arrays = [a if not _xp.is_array(a) or _xp.kind(a) == "b" else a != 0 for a in arrays]
         return constant(_xp.function(xp, name)(*arrays, **kwargs))
     try:
         return constant(np.asarray(fn(*arrays, **kwargs)))

@@ -839,7 +839,8 @@ def argwhere(x: ArrayLike) -> Tensor:
     Tensor([[0, 1],
             [1, 0]], shape=(2, 2), dtype=int64)
     """
-    return constant(np.argwhere(as_tensor(x)._data).astype(np.int64))
+    d = numpy_data(as_tensor(x), "argwhere", "its result's size depends on the values")._data
+    return constant(np.argwhere(d).astype(np.int64))
 
 
 def one_hot(labels: ArrayLike, num_classes: int = -1, dtype: Any = np.int64) -> Tensor:

@@ -799,6 +799,13 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
         raise  # a forward that checks its own arguments already names the op and the shapes
     except (ValueError, TypeError, IndexError) as e:
         raise _op_error(op, parents, e, attrs) from None
+    except NotImplementedError as e:  # a library without this case (Dask's nd fancy indexing)
+        where = f"(operands {shape_str(*parents)})"
+        raise BackendError(f"{op.name}: {_xp_kinds(parents)} cannot do this: {e} {where}") from None
+    except RuntimeError as e:  # torch reports bad shapes as RuntimeError
+        if all(isinstance(p._data, np.ndarray) for p in parents):
+            raise
+        raise _op_error(op, parents, ValueError(str(e)), attrs) from None
     if type(out) is not np.ndarray and isinstance(out, (np.generic, float, int, bool)):
         out = np.asarray(out)
     t = Tensor.__new__(Tensor)  # constant(out), inline: this runs once per op
@@ -817,6 +824,11 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     if mode.anomaly and _xp.kind(out) == "f" and not _xp.all_finite(out):
         raise anomaly_in_forward(op, parents, out)
     return t
+
+
+def _xp_kinds(parents: Sequence[Tensor]) -> str:
+    """The array types of the parents, as ``dask.Array`` (each once)."""
+    return _xp._kinds([p._data for p in parents])
 
 
 def _op_error(op: Op, parents: Sequence[Tensor], e: Exception, attrs: dict[str, Any]) -> Exception:
