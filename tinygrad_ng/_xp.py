@@ -27,7 +27,8 @@ import numpy as np
 from .errors import BackendError
 
 __all__ = [
-    "namespace", "check_same", "function", "elementwise", "numpy_only", "is_array", "as_array", "any_true", "is_lazy",
+    "namespace", "check_same", "function", "elementwise", "numpy_only", "require_numpy", "library", "kinds",
+    "is_array", "as_array", "any_true", "is_lazy",
     "np_dtype", "kind", "backend_dtype", "astype", "all_finite", "device", "resolve", "to_numpy", "to_namespace",
 ]  # fmt: skip
 
@@ -88,11 +89,11 @@ def _namespace(arrays: tuple[Any, ...]) -> Any:
         xp = compat.array_namespace(*others)
     except TypeError:
         raise BackendError(
-            f"arrays of different libraries in one op: {_kinds(arrays)}; move them first with Tensor.to(...)"
+            f"arrays of different libraries in one op: {kinds(arrays)}; move them first with Tensor.to(...)"
         ) from None
     if numpy_arrays and not compat.is_dask_namespace(xp):
         raise BackendError(
-            f"arrays of different libraries in one op: {_kinds(arrays)}; NumPy data would be copied "
+            f"arrays of different libraries in one op: {kinds(arrays)}; NumPy data would be copied "
             "silently, so move it first with Tensor.to(...)"
         )
     return xp
@@ -162,15 +163,34 @@ def numpy_only(forward: Any, why: str) -> Any:
     """
 
     def checked(*arrays: Any, **attrs: Any) -> Any:
-        for a in arrays:
-            if type(a) is not _ndarray and not isinstance(a, _NUMBERS):
-                raise BackendError(
-                    f'runs on NumPy arrays only ({why}), got {_kinds(arrays)}; move the tensors with .to("numpy")'
-                )
+        require_numpy(arrays, why)
         return forward(*arrays, **attrs)
 
     checked.__name__ = getattr(forward, "__name__", "forward")
     return checked
+
+
+def require_numpy(arrays: Any, why: str, name: str = "") -> None:
+    """A BackendError (prefixed ``name: ``) unless every array is NumPy's: the code runs on NumPy only, ``why``.
+
+    >>> require_numpy([np.ones(2), 1.0], "it needs NumPy's strides")
+    """
+    for a in arrays:
+        if type(a) is not _ndarray and not isinstance(a, (_ndarray, *_NUMBERS)):
+            prefix = f"{name}: " if name else ""
+            raise BackendError(
+                f"{prefix}runs on NumPy arrays only ({why}), got {kinds(arrays)}; move the tensors with .to('numpy')"
+            )
+
+
+def library(arr: Any) -> str:
+    """The library and class of an array, for messages: ``torch.Tensor``, ``dask.Array``.
+
+    >>> library(np.ones(2))
+    'numpy.ndarray'
+    """
+    t = type(arr)
+    return f"{t.__module__.split('.')[0]}.{t.__name__}"
 
 
 def is_lazy(arr: Any) -> bool:
@@ -187,12 +207,17 @@ def is_lazy(arr: Any) -> bool:
     return bool(_array_api_compat().is_lazy_array(arr))
 
 
-def _kinds(arrays: Any) -> str:
+def kinds(arrays: Any) -> str:
+    """The libraries of the arrays among ``arrays``, each once, for messages.
+
+    >>> import array_api_strict as xp
+    >>> kinds([np.ones(2), 2.0, xp.ones(2)])
+    'numpy.ndarray and array_api_strict.Array'
+    """
     names = []
     for a in arrays:
         if a is not None and not isinstance(a, _NUMBERS):
-            t = type(a)
-            name = f"{t.__module__.split('.')[0]}.{t.__name__}"
+            name = library(a)
             if name not in names:
                 names.append(name)
     return " and ".join(names)

@@ -890,7 +890,7 @@ def _numpy_only(arr: Any, what: str) -> None:
     """Compiled programs write into NumPy buffers: another library's array is a CompileError."""
     if type(arr) is not np.ndarray and not isinstance(arr, np.ndarray):
         raise CompileError(
-            f"compile: {what} is a {type(arr).__module__.split('.')[0]}.{type(arr).__name__}; compiled programs run "
+            f"compile: {what} is a {_xp.library(arr)}; compiled programs run "
             "on NumPy arrays only (their buffers are NumPy's); call the function eagerly, or move it with .to('numpy')"
         )
 

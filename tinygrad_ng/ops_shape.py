@@ -80,7 +80,7 @@ def _index_array(index: ArrayLike, name: str, what: str = "index") -> np.ndarray
     arr = index._data if isinstance(index, Tensor) else index
     if _xp.is_array(arr) and not isinstance(arr, np.ndarray):
         raise BackendError(
-            f"{name}: {what} as {_library(arr)} are not supported: gathers and scatters by index run on NumPy "
+            f"{name}: {what} as {_xp.library(arr)} are not supported: gathers and scatters by index run on NumPy "
             "arrays; move the tensors with .to('numpy')"
         )
     arr = np.asarray(arr)
@@ -89,16 +89,9 @@ def _index_array(index: ArrayLike, name: str, what: str = "index") -> np.ndarray
     return arr
 
 
-def _library(arr: Any) -> str:
-    return f"{type(arr).__module__.split('.')[0]}.{type(arr).__name__}"
-
-
 def numpy_data(x: Tensor, name: str, why: str = "it gathers by an index array") -> Tensor:
     """``x`` if it holds a NumPy array, else a BackendError: ``name`` runs on NumPy arrays only, ``why``."""
-    if not isinstance(x._data, np.ndarray):
-        raise BackendError(
-            f"{name}: runs on NumPy arrays only ({why}), got {_library(x._data)}; move the tensors with .to('numpy')"
-        )
+    _xp.require_numpy([x._data], why, name)
     return x
 
 

@@ -551,7 +551,7 @@ class Tensor:
         if type(self._data) is np.ndarray:
             body = np.array2string(self._data, precision=4, threshold=20, edgeitems=2, separator=", ", prefix="Tensor(")
         else:  # another library's array: its own repr (a lazy Dask array stays lazy)
-            body = f"<{type(self._data).__module__.split('.')[0]}.{type(self._data).__name__}>"
+            body = f"<{_xp.library(self._data)}>"
             extra.append(f"device={self.device}")
         if self.requires_grad:
             extra.append("requires_grad=True")
@@ -801,7 +801,7 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
         raise _op_error(op, parents, e, attrs) from None
     except NotImplementedError as e:  # a library without this case (Dask's nd fancy indexing)
         where = f"(operands {shape_str(*parents)})"
-        raise BackendError(f"{op.name}: {_xp_kinds(parents)} cannot do this: {e} {where}") from None
+        raise BackendError(f"{op.name}: {_xp.kinds([p._data for p in parents])} cannot do this: {e} {where}") from None
     except RuntimeError as e:  # torch reports bad shapes as RuntimeError
         if all(isinstance(p._data, np.ndarray) for p in parents):
             raise
@@ -824,11 +824,6 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     if mode.anomaly and _xp.kind(out) == "f" and not _xp.all_finite(out):
         raise anomaly_in_forward(op, parents, out)
     return t
-
-
-def _xp_kinds(parents: Sequence[Tensor]) -> str:
-    """The array types of the parents, as ``dask.Array`` (each once)."""
-    return _xp._kinds([p._data for p in parents])
 
 
 def _op_error(op: Op, parents: Sequence[Tensor], e: Exception, attrs: dict[str, Any]) -> Exception:

@@ -33,7 +33,7 @@ import numpy as np
 
 from ._files import atomic_write
 from ._progress import progress_bar
-from ._xp import as_array, namespace
+from ._xp import as_array, library, namespace
 from .compile import Compiled
 from .data import minibatches
 from .distributed import align_samples, compute_gradients, is_dask_array
@@ -113,11 +113,6 @@ def _as_array(x: ArrayLike, name: str) -> Any:
     return arr
 
 
-def _library(arr: Any) -> str:
-    """``torch.Tensor``: the module and class of an array, for messages."""
-    return f"{type(arr).__module__.split('.')[0]}.{type(arr).__name__}"
-
-
 def fit(
     model: Module,
     X: ArrayLike,
@@ -195,14 +190,14 @@ def fit(
             print("fit: training eagerly: X is a Dask array, computed once per step by Dask", file=sys.stderr)
             compile = False
     elif not (isinstance(X_arr, np.ndarray) and isinstance(Y_arr, np.ndarray)):  # CuPy, torch, array-api-strict...
-        library = _library(Y_arr if isinstance(X_arr, np.ndarray) else X_arr)
+        lib = library(Y_arr if isinstance(X_arr, np.ndarray) else X_arr)
         if batch_size is not None:
             raise ArgumentError(
-                f"fit: batch_size={batch_size} with X of type {library}: mini-batches are drawn with NumPy; pass NumPy "
+                f"fit: batch_size={batch_size} with X of type {lib}: mini-batches are drawn with NumPy; pass NumPy "
                 "arrays, or train full-batch (batch_size=None)"
             )
         if compile:
-            print(f"fit: training eagerly: X is of type {library} and compile replays NumPy calls", file=sys.stderr)
+            print(f"fit: training eagerly: X is of type {lib} and compile replays NumPy calls", file=sys.stderr)
             compile = False
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=lr)
     history = History(lr=opt.lr)

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import graph
+from . import _xp, graph
 from ._files import atomic_write
 from .errors import ArgumentError, DTypeError, GraphError, GraphvizNotFoundError, InplaceError
 from .graph import Node
@@ -325,9 +325,8 @@ def _check_roots(root_or_roots: Any) -> list[Tensor]:
         if not _is_tensor(r):
             raise DTypeError(f"draw_graph: expected Tensors, got {type(r).__name__}")
         if type(r._data) is not np.ndarray:
-            kind = type(r._data)
             raise DTypeError(
-                f"draw_graph: the tensor {tuple(r.shape)} holds a {kind.__module__.split('.')[0]}.{kind.__name__}; "
+                f"draw_graph: the tensor {tuple(r.shape)} holds a {_xp.library(r._data)}; "
                 "a drawing reads values and gradients as NumPy arrays (on a Dask graph that would compute every "
                 "tensor), so it draws graphs of NumPy tensors only: draw the same model on a NumPy sample"
             )
