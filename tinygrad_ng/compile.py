@@ -64,6 +64,7 @@ from ._mode import enable_grad
 from ._mode import mode as _mode
 from .autograd import grad
 from .errors import CompileError, ShapeError
+from .graph import topological_order
 from .ops import REGISTRY, Op
 from .optim import SGD, Optimizer
 from .tensor import Tensor, constant
@@ -514,23 +515,8 @@ def _accumulate(b: _Builder, old: Any, new: Any) -> Any:
 
 # --------------------------------------------------------------------------- tracing
 def _order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """The recorded nodes below ``roots``, parents first, in the order ``backward()`` visits them reversed."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(roots) if not r.is_leaf]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for p in reversed(node.parents):
-            if not p.is_leaf and id(p) not in seen:
-                stack.append((p, False))
-    return order
+    """The recorded tensors below ``roots``, parents first, in the order ``backward()`` visits them reversed."""
+    return topological_order([r for r in roots if not r.is_leaf], lambda t: [p for p in t.parents if not p.is_leaf])
 
 
 class _Program:
