@@ -197,6 +197,8 @@ def _tensor_list(tensors: Any, name: str) -> list[Tensor]:
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
+        if loss._data.size:  # a loss's mean over everything, without mean()'s argument checks
+            return apply(MEAN, loss, axis=None, keepdims=False)
         return mean(loss)
     if reduction == "sum":
         return sum(loss)
@@ -485,6 +487,8 @@ def matmul(x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> matmul(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]))
     Tensor([[11.]], shape=(1, 1), dtype=float64)
     """
+    if type(x) is Tensor and type(y) is Tensor and x._data.dtype is y._data.dtype:
+        return apply(MATMUL, x, y)
     return apply(MATMUL, *_pair(as_tensor(x), as_tensor(y)))
 
 
@@ -1590,9 +1594,20 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     if a.dtype.kind != "f":
         raise DTypeError(f"binary_cross_entropy: probabilities must be floating point, got {a.dtype}")
     y = _targets(targets, a, "binary_cross_entropy")
-    _check_unit_interval(a, "probabilities", "binary_cross_entropy")
+    # A sigmoid's output lies in [0, 1] unless its input held NaN, which the reduced loss shows:
+    # the check of the probabilities is then one comparison instead of two passes over them.
+    node = a._node
+    after_sigmoid = node is not None and node.op is SIGMOID and reduction != "none" and type(a._data) is np.ndarray
+    if not after_sigmoid:
+        _check_unit_interval(a, "probabilities", "binary_cross_entropy")
     _check_unit_interval(y, "targets", "binary_cross_entropy")
-    return _reduce(apply(BCE, a, y, eps=_eps(a.dtype)), reduction)
+    loss = _reduce(apply(BCE, a, y, eps=_eps(a.dtype)), reduction)
+    if after_sigmoid and loss._data != loss._data:
+        raise ArgumentError(
+            f"binary_cross_entropy: probabilities must lie in [0, 1], got nan in {a.shape} {a.dtype} "
+            "(the sigmoid that made them received NaN)"
+        )
+    return loss
 
 
 @functools.cache
