@@ -869,14 +869,18 @@ def _mean_forward(x: Any, axis: tuple[int, ...] | None, keepdims: bool) -> Any:
     return x.mean(axis=axis, keepdims=keepdims)  # integers average in float64, float16 in float32
 
 
+def _mean_vjp(g: Any, out: Any, x: Any, axis: tuple[int, ...] | None, keepdims: bool) -> Any:
+    if axis is None and type(g) is np.ndarray and not g.ndim and type(x) is np.ndarray:  # a loss's mean: filled
+        dx = np.empty(x.shape, g.dtype)
+        dx.fill(g / x.size)
+        return dx
+    return _broadcast(_unreduce(g, x.shape, axis, keepdims) / _reduced_size(x.shape, axis), x.shape)
+
+
 MEAN = defop(
     "mean",
     _mean_forward,
-    (
-        lambda g, out, x, axis, keepdims: _broadcast(
-            _unreduce(g, x.shape, axis, keepdims) / _reduced_size(x.shape, axis), x.shape
-        ),
-    ),
+    (_mean_vjp,),
     rule="dx = broadcast(g) / n",
     domain=Domain("reduce"),
 )
@@ -1326,6 +1330,10 @@ def astype(x: ArrayLike, dtype: Any) -> Tensor:
 
 # --------------------------------------------------------------------------- losses
 def _targets(targets: ArrayLike, like: Tensor, name: str) -> Tensor:
+    if type(targets) is Tensor:  # the common case first: targets already in the predictions' dtype and shape
+        t_arr, l_arr = targets._data, like._data
+        if t_arr.dtype is l_arr.dtype and t_arr.shape == l_arr.shape and type(t_arr) is np.ndarray:
+            return targets
     t = targets if isinstance(targets, Tensor) else _operand(targets, like.dtype)
     if t.dtype.kind in "biu" or (t.dtype != like.dtype and not isinstance(targets, Tensor)):  # a constant: like's dtype
         t = constant(_xp.astype(t._data, like.dtype))
@@ -1602,7 +1610,7 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
         _check_unit_interval(a, "probabilities", "binary_cross_entropy")
     _check_unit_interval(y, "targets", "binary_cross_entropy")
     loss = _reduce(apply(BCE, a, y, eps=_eps(a.dtype)), reduction)
-    if after_sigmoid and loss._data != loss._data:
+    if after_sigmoid and loss._data.size == 1 and math.isnan(loss._data):
         raise ArgumentError(
             f"binary_cross_entropy: probabilities must lie in [0, 1], got nan in {a.shape} {a.dtype} "
             "(the sigmoid that made them received NaN)"

@@ -17,7 +17,8 @@ gradients it leaves in ``.grad`` (``tensor._grad_run``), so a drawing can tell a
 came through the drawn graph from one left by another backward (an earlier training step).
 
 Tensors are handled by what they hold (``_node``, ``_data``, ``grad``, ``requires_grad``,
-``_version``, ``_retain``): this module imports nothing above the mode switches and messages.
+``_version``, ``_retain``): this module imports nothing above the mode switches, the messages and
+the op registry.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from . import _xp
 from ._anomaly import count_nonfinite, describe, where_text
 from ._mode import mode
 from .errors import AnomalyError, GraphError, InplaceError, ShapeError
+from .ops import Op
 
 if TYPE_CHECKING:
-    from .ops import Op
     from .tensor import Tensor
 
 __all__ = ["Node", "sum_to", "topological_order", "run", "trace_backward"]
@@ -139,7 +140,12 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     lead = g.ndim - len(shape)
     if lead < 0:
         raise ShapeError(f"backward: gradient of shape {g.shape} cannot be summed to shape {shape}")
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    gshape = g.shape
+    axes_: list[int] = list(range(lead))  # a loop, not a generator: this runs for every broadcast operand
+    for i, n in enumerate(shape):
+        if n == 1 and gshape[i + lead] != 1:
+            axes_.append(i + lead)
+    axes = tuple(axes_)
     if type(g) is np.ndarray:
         if axes:  # ndarray.sum without its Python layer
             g = np.add.reduce(g, axes, None, None, True)
@@ -361,11 +367,11 @@ def run(
         done = -1  # the input whose gradient a chained rule delivered
         if op.chain and not create_graph and hook is None:
             done = _chain(node, t, saved, g, out, inputs, pending, capture, retain_graph, run_id, anomaly)
-        vjps, variadic = op.vjps, op.variadic
+        vjps, direct = op.vjps, type(op) is Op and not op.variadic  # a custom op checks its VJPs' results
         for i, p in enumerate(saved):
             if i == done or not p.requires_grad:
                 continue
-            gp = vjps(i, g, out, *inputs, **attrs) if variadic else vjps[i](g, out, *inputs, **attrs)  # Op.vjp
+            gp = vjps[i](g, out, *inputs, **attrs) if direct else op.vjp(i, g, out, inputs, attrs)
             if gp is None:
                 continue
             if type(gp) is not np.ndarray and isinstance(gp, (np.generic, float, int)):
