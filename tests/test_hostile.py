@@ -172,6 +172,19 @@ def test_course_shaped_mistakes_in_losses():
         tg.mse_loss(A, np.zeros((1, 5)), reduction="avg")
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@given(data=st.data())
+def test_nan_reaching_the_loss_through_a_sigmoid_is_refused(reduction, data):
+    # After a sigmoid the probabilities are checked through the reduced loss (NaN is the only
+    # value a sigmoid can make outside [0, 1]); the error must be the same as a direct check's.
+    m = data.draw(st.integers(1, 6))
+    z = np.zeros((1, m))
+    z[0, data.draw(st.integers(0, m - 1))] = np.nan
+    Z = Tensor(z, requires_grad=True)
+    with fails(ArgumentError, "binary_cross_entropy", "probabilities", "[0, 1]", "nan"):
+        tg.binary_cross_entropy(Z.sigmoid(), np.ones((1, m)), reduction=reduction)
+
+
 @given(
     n_classes=st.integers(1, 5),
     m=st.integers(1, 6),

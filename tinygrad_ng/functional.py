@@ -197,6 +197,8 @@ def _tensor_list(tensors: Any, name: str) -> list[Tensor]:
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
+        if loss._data.size:  # a loss's mean over everything, without mean()'s argument checks
+            return apply(MEAN, loss, axis=None, keepdims=False)
         return mean(loss)
     if reduction == "sum":
         return sum(loss)
@@ -485,6 +487,8 @@ def matmul(x: ArrayLike, y: ArrayLike) -> Tensor:
     >>> matmul(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]))
     Tensor([[11.]], shape=(1, 1), dtype=float64)
     """
+    if type(x) is Tensor and type(y) is Tensor and x._data.dtype is y._data.dtype:
+        return apply(MATMUL, x, y)
     return apply(MATMUL, *_pair(as_tensor(x), as_tensor(y)))
 
 
@@ -865,14 +869,18 @@ def _mean_forward(x: Any, axis: tuple[int, ...] | None, keepdims: bool) -> Any:
     return x.mean(axis=axis, keepdims=keepdims)  # integers average in float64, float16 in float32
 
 
+def _mean_vjp(g: Any, out: Any, x: Any, axis: tuple[int, ...] | None, keepdims: bool) -> Any:
+    if axis is None and type(g) is np.ndarray and not g.ndim and type(x) is np.ndarray:  # a loss's mean: filled
+        dx = np.empty(x.shape, g.dtype)
+        dx.fill(g / x.size)
+        return dx
+    return _broadcast(_unreduce(g, x.shape, axis, keepdims) / _reduced_size(x.shape, axis), x.shape)
+
+
 MEAN = defop(
     "mean",
     _mean_forward,
-    (
-        lambda g, out, x, axis, keepdims: _broadcast(
-            _unreduce(g, x.shape, axis, keepdims) / _reduced_size(x.shape, axis), x.shape
-        ),
-    ),
+    (_mean_vjp,),
     rule="dx = broadcast(g) / n",
     domain=Domain("reduce"),
 )
@@ -1322,6 +1330,10 @@ def astype(x: ArrayLike, dtype: Any) -> Tensor:
 
 # --------------------------------------------------------------------------- losses
 def _targets(targets: ArrayLike, like: Tensor, name: str) -> Tensor:
+    if type(targets) is Tensor:  # the common case first: targets already in the predictions' dtype and shape
+        t_arr, l_arr = targets._data, like._data
+        if t_arr.dtype is l_arr.dtype and t_arr.shape == l_arr.shape and type(t_arr) is np.ndarray:
+            return targets
     t = targets if isinstance(targets, Tensor) else _operand(targets, like.dtype)
     if t.dtype.kind in "biu" or (t.dtype != like.dtype and not isinstance(targets, Tensor)):  # a constant: like's dtype
         t = constant(_xp.astype(t._data, like.dtype))
@@ -1526,7 +1538,8 @@ def _broadcast_constant(value: ArrayLike, like: Tensor, what: str) -> Any:
 def _bce_forward(a: Any, y: Any, eps: float) -> Any:
     xp = np if type(a) is np.ndarray else namespace(a, y)  # apply() refused a mix of libraries already
     a = xp.minimum(xp.maximum(a, eps), 1 - eps)  # clip, without NumPy's Python-level dispatch
-    return -(y * xp.log(a) + (1 - y) * xp.log(1 - a))
+    # -(y log a + (1 - y) log(1 - a)) bit for bit (y - 1 is exactly -(1 - y)), in one call fewer
+    return (y - 1) * xp.log(1 - a) - y * xp.log(a)
 
 
 def _log(x: Any) -> Any:
@@ -1590,9 +1603,20 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     if a.dtype.kind != "f":
         raise DTypeError(f"binary_cross_entropy: probabilities must be floating point, got {a.dtype}")
     y = _targets(targets, a, "binary_cross_entropy")
-    _check_unit_interval(a, "probabilities", "binary_cross_entropy")
+    # A sigmoid's output lies in [0, 1] unless its input held NaN, which the reduced loss shows:
+    # the check of the probabilities is then one comparison instead of two passes over them.
+    node = a._node
+    after_sigmoid = node is not None and node.op is SIGMOID and reduction != "none" and type(a._data) is np.ndarray
+    if not after_sigmoid:
+        _check_unit_interval(a, "probabilities", "binary_cross_entropy")
     _check_unit_interval(y, "targets", "binary_cross_entropy")
-    return _reduce(apply(BCE, a, y, eps=_eps(a.dtype)), reduction)
+    loss = _reduce(apply(BCE, a, y, eps=_eps(a.dtype)), reduction)
+    if after_sigmoid and loss._data.size == 1 and math.isnan(loss._data):
+        raise ArgumentError(
+            f"binary_cross_entropy: probabilities must lie in [0, 1], got nan in {a.shape} {a.dtype} "
+            "(the sigmoid that made them received NaN)"
+        )
+    return loss
 
 
 @functools.cache

@@ -17,7 +17,8 @@ gradients it leaves in ``.grad`` (``tensor._grad_run``), so a drawing can tell a
 came through the drawn graph from one left by another backward (an earlier training step).
 
 Tensors are handled by what they hold (``_node``, ``_data``, ``grad``, ``requires_grad``,
-``_version``, ``_retain``): this module imports nothing above the mode switches and messages.
+``_version``, ``_retain``): this module imports nothing above the mode switches, the messages and
+the op registry.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from . import _xp
 from ._anomaly import count_nonfinite, describe, where_text
 from ._mode import mode
 from .errors import AnomalyError, GraphError, InplaceError, ShapeError
+from .ops import Op
 
 if TYPE_CHECKING:
-    from .ops import Op
     from .tensor import Tensor
 
 __all__ = ["Node", "sum_to", "topological_order", "run", "trace_backward"]
@@ -139,7 +140,12 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     lead = g.ndim - len(shape)
     if lead < 0:
         raise ShapeError(f"backward: gradient of shape {g.shape} cannot be summed to shape {shape}")
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    gshape = g.shape
+    axes_: list[int] = list(range(lead))  # a loop, not a generator: this runs for every broadcast operand
+    for i, n in enumerate(shape):
+        if n == 1 and gshape[i + lead] != 1:
+            axes_.append(i + lead)
+    axes = tuple(axes_)
     if type(g) is np.ndarray:
         if axes:  # ndarray.sum without its Python layer
             g = np.add.reduce(g, axes, None, None, True)
@@ -171,9 +177,22 @@ def topological_order(roots: Iterable[Any], inputs: Callable[[Any], Sequence[Any
     ['mul', 'exp']
     """
     order: list[Any] = []
-    seen: set[int] = set()
     stack: list[tuple[Any, bool]] = [(r, False) for r in reversed(list(roots))]
-    node_type = Node  # a local: this loop runs once per node
+    if inputs is None:  # nodes: hashed by identity, so the set holds them directly
+        done: set[Node] = set()
+        node_type = Node  # a local: this loop runs once per node
+        while stack:
+            entry, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(entry)
+            elif entry not in done:
+                done.add(entry)
+                stack.append((entry, True))
+                for p in reversed(entry.parents):
+                    if type(p) is node_type and p not in done:
+                        stack.append((p, False))
+        return order
+    seen: set[int] = set()
     while stack:
         entry, inputs_done = stack.pop()
         if inputs_done:
@@ -183,14 +202,9 @@ def topological_order(roots: Iterable[Any], inputs: Callable[[Any], Sequence[Any
             continue
         seen.add(id(entry))
         stack.append((entry, True))
-        if inputs is None:
-            for p in reversed(entry.parents):
-                if type(p) is node_type and id(p) not in seen:
-                    stack.append((p, False))
-        else:
-            for p in reversed(inputs(entry)):
-                if id(p) not in seen:
-                    stack.append((p, False))
+        for p in reversed(inputs(entry)):
+            if id(p) not in seen:
+                stack.append((p, False))
     return order
 
 
@@ -321,44 +335,65 @@ def run(
     (array([2., 4.]), True)
     """
     run_id = next(_runs)
-    pending: dict[int, list[Any]] = {}  # id(node) -> [gradient so far, the node's output tensor]
+    pending: dict[Node, list[Any]] = {}  # node -> [gradient so far, the node's output tensor]
     for r, g in zip(roots, root_grads):
         _deliver(r, g, pending, capture, create_graph, run_id, False)
     anomaly = mode.anomaly
     hook = _tracer.hook
     for node in reversed(topological_order([r._node for r in roots if r._node is not None])):
-        entry = pending.pop(id(node), None)
+        entry = pending.pop(node, None)
         if entry is None:
             continue
         g, t = entry
-        saved = _check_saved(node, t)
+        saved = node.saved
+        n = len(saved) if saved is not None else 0
+        if t._version or (  # the common cases checked inline; _check_saved says what is wrong
+            saved[0]._version != node.versions[0]
+            if n == 1
+            else (n != 2 or saved[0]._version != node.versions[0] or saved[1]._version != node.versions[1])
+        ):
+            saved = _check_saved(node, t)
         if capture is None:
             node.run = run_id
         op, attrs = node.op, node.attrs
         if create_graph:
             out, inputs = t, saved
+        elif n == 2:
+            out, inputs = t._data, [saved[0]._data, saved[1]._data]
+        elif n == 1:
+            out, inputs = t._data, [saved[0]._data]
         else:
             out, inputs = t._data, [p._data for p in saved]
         done = -1  # the input whose gradient a chained rule delivered
         if op.chain and not create_graph and hook is None:
             done = _chain(node, t, saved, g, out, inputs, pending, capture, retain_graph, run_id, anomaly)
+        vjps, direct = op.vjps, type(op) is Op and not op.variadic  # a custom op checks its VJPs' results
         for i, p in enumerate(saved):
             if i == done or not p.requires_grad:
                 continue
-            gp = op.vjp(i, g, out, inputs, attrs)
+            gp = vjps[i](g, out, *inputs, **attrs) if direct else op.vjp(i, g, out, inputs, attrs)
             if gp is None:
                 continue
             if type(gp) is not np.ndarray and isinstance(gp, (np.generic, float, int)):
                 gp = np.asarray(gp)
-            if gp.shape != p.shape:
-                gp = sum_to(gp, p.shape)
-            if (gp._data if create_graph else gp).dtype != p._data.dtype:
+            d = p._data
+            if gp.shape != d.shape:
+                gp = sum_to(gp, d.shape)
+            if (gp._data if create_graph else gp).dtype != d.dtype:
                 gp = _cast(gp, p, create_graph)
             if anomaly:
                 _check_finite(node, saved, i, gp, g)
             if hook is not None:
                 hook(t, g, i, gp)
-            _deliver(p, gp, pending, capture, create_graph, run_id, gp is not g)
+            pnode = p._node
+            if capture is None and pnode is not None and not p._retain:  # _deliver's commonest case, inline
+                waiting = pending.get(pnode)
+                if waiting is None:
+                    pending[pnode] = [gp, p]
+                else:
+                    waiting[0] = waiting[0] + gp
+            else:
+                _deliver(p, gp, pending, capture, create_graph, run_id, gp is not g)
         if not retain_graph:
             node.saved = None
             node.where = None
@@ -371,7 +406,7 @@ def _chain(
     g: Any,
     out: Any,
     inputs: list[Any],
-    pending: dict[int, list[Any]],
+    pending: dict[Node, list[Any]],
     capture: dict[int, Any] | None,
     retain_graph: bool,
     run_id: int,
@@ -385,7 +420,7 @@ def _chain(
     """
     a = saved[0]
     producer = a._node
-    if producer is None or a._retain or id(producer) in pending or (capture is not None and id(a) in capture):
+    if producer is None or a._retain or producer in pending or (capture is not None and id(a) in capture):
         return -1
     rule = node.op.chain.get(producer.op.name)
     savers = a._savers
@@ -418,7 +453,7 @@ def _chain(
 def _deliver(
     t: Tensor,
     g: Any,
-    pending: dict[int, list[Any]],
+    pending: dict[Node, list[Any]],
     capture: dict[int, Any] | None,
     create_graph: bool,
     run_id: int,
@@ -446,8 +481,8 @@ def _deliver(
             t.grad = total
         t._grad_run = run_id
     if node is not None:
-        entry = pending.get(id(node))
+        entry = pending.get(node)
         if entry is None:
-            pending[id(node)] = [g, t]
+            pending[node] = [g, t]
         else:
             entry[0] = entry[0] + g

@@ -309,20 +309,25 @@ class Tensor:
         >>> t.data
         array([1., 2.])
         """
-        if type(self._data) is not np.ndarray:
-            return self._data  # other libraries' arrays cannot be locked (see docs/backends.md)
+        d = self._data
+        if type(d) is not np.ndarray:
+            return d  # other libraries' arrays cannot be locked (see docs/backends.md)
+        s = self._savers
+        if self._family is None and (s is None or (type(s) is weakref.ref and s() is None)):
+            node = self._node  # no graph saved this tensor: only a view of a saved parent can be locked
+            if d.base is None or node is None or node.saved is None:
+                return d
         owner = lock_owner(self)
         return self._data if owner is None else LockedArray.of(self, owner=owner)
 
     @data.setter
     def data(self, value: ArrayLike) -> None:
-        if isinstance(value, Tensor):
-            arr = value._data
-        elif type(value) is np.ndarray and value.dtype.kind in "biuf":
-            arr = value
+        if type(value) is np.ndarray and value.dtype.kind in "biuf":
+            arr, kind = value, value.dtype.kind
         else:
-            arr = _to_array(value)  # lists, scalars, other arrays: copied, with clear errors
-        if self.requires_grad and _xp.kind(arr) != "f":
+            arr = value._data if isinstance(value, Tensor) else _to_array(value)  # lists, scalars: copied, checked
+            kind = _xp.kind(arr)
+        if kind != "f" and self.requires_grad:
             raise DTypeError(f"Tensor.data: cannot set {arr.dtype} data on a tensor that requires grad")
         self._data = arr
         self._version += 1
@@ -785,14 +790,19 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     ('relu', True, (1, 2))
     """
     try:
-        arrays = [p._data for p in parents]
-        n = len(arrays)
-        if n == 2:
-            if type(arrays[0]) is not type(arrays[1]):
-                _xp.check_same(op.name, arrays)  # no silent copies between array libraries
-        elif n > 2:
-            _xp.check_same(op.name, arrays)
-        out = op.forward(*arrays, **attrs)
+        n = len(parents)
+        if n == 1:  # one and two inputs spelled out: a comprehension costs a frame per op
+            out = op.forward(parents[0]._data, **attrs)
+        elif n == 2:
+            a, b = parents[0]._data, parents[1]._data
+            if type(a) is not type(b):
+                _xp.check_same(op.name, [a, b])  # no silent copies between array libraries
+            out = op.forward(a, b, **attrs)
+        else:
+            arrays = [p._data for p in parents]
+            if n > 2:
+                _xp.check_same(op.name, arrays)
+            out = op.forward(*arrays, **attrs)
     except BackendError as e:
         raise BackendError(f"{op.name}: {e}") if not str(e).startswith(op.name) else e from None
     except TinygradError:
@@ -811,17 +821,20 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     t = Tensor.__new__(Tensor)  # constant(out), inline: this runs once per op
     t._data, t.grad, t.requires_grad, t._name, t._node = out, None, False, None, None
     t._version, t._retain, t._savers, t._grad_run, t._family = 0, False, None, 0, None
-    if mode.grad_enabled:
+    m = mode  # per thread: read the switches once
+    anomaly = m.anomaly
+    if m.grad_enabled:
         for p in parents:
             if p.requires_grad:
                 t.requires_grad = True
                 ref = weakref.ref(t)  # the parents' arrays are locked while t is alive and unreleased
-                where = where_created() if mode.anomaly else None
-                t._node = Node(op, attrs, parents, ref, out.shape, out.dtype, where, mode.scope)
+                where = where_created() if anomaly else None
+                t._node = Node(op, attrs, parents, ref, out.shape, out.dtype, where, m.scope)
                 for q in parents:
-                    q._savers = ref if q._savers is None else add_saver(q._savers, ref)
+                    s = q._savers  # a single dead saver (last step's graph) is simply replaced
+                    q._savers = ref if s is None or (type(s) is weakref.ref and s() is None) else add_saver(s, ref)
                 break
-    if mode.anomaly and _xp.kind(out) == "f" and not _xp.all_finite(out):
+    if anomaly and _xp.kind(out) == "f" and not _xp.all_finite(out):
         raise anomaly_in_forward(op, parents, out)
     return t
 
@@ -857,8 +870,12 @@ def as_grad(t: Tensor, grad: ArrayLike, create_graph: bool) -> Any:
                 f"backward: output has shape {t.shape}; pass grad= of that shape "
                 "(an implicit gradient of 1 only exists for a one-element output, e.g. a loss)"
             )
-        d = t._data  # np.ones, not ones_like: its Python layer costs more than a one-element array
-        g = np.ones(d.shape, d.dtype) if type(d) is np.ndarray else _xp.namespace(d).ones_like(d)
+        d = t._data  # filled in place: np.ones and ones_like add a Python layer to a one-element array
+        if type(d) is np.ndarray:
+            g = np.empty(d.shape, d.dtype)
+            g.fill(1)
+        else:
+            g = _xp.namespace(d).ones_like(d)
     else:
         try:
             g = grad._data if isinstance(grad, Tensor) else _xp.as_array(grad)
