@@ -19,6 +19,7 @@ from typing import Any
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from conftest import examples
 from conv_cases import CONV_DRAWS
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -532,7 +533,10 @@ def check_second_derivative(name: str, data: st.DataObject, backend: Backend) ->
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5, err_msg=f"{name} input {i}")
 
 
+# Half the profile's examples: the first derivatives above are the in-depth check over shapes and
+# values; a vjp that is not differentiable where it should be fails on almost any example.
 @pytest.mark.parametrize("name", sorted(n for n in CASES if REGISTRY[n].twice_differentiable))
+@examples(0.5)
 @given(data=st.data())
 def test_second_derivative_matches_finite_differences(name: str, data: st.DataObject) -> None:
     check_second_derivative(name, data, NUMPY)
