@@ -81,3 +81,12 @@ def test_revisions_compares_a_commit_with_the_working_tree() -> None:
     row = next(line for line in out.splitlines() if line.startswith("| planar |"))
     base, head = (float(cell.strip().rstrip("x")) for cell in row.split("|")[2:4])
     assert base > 0 and head > 0 and row.split("|")[4].strip().endswith("%")
+
+
+def test_eager_floor_checks_the_bare_engine_and_prints_its_ratio() -> None:
+    # The script asserts the bare engine's cost and gradients equal the reference's before timing.
+    cmd = [sys.executable, "benchmarks/eager_floor.py", "--rounds", "1", "--workloads", "planar"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout
+    line = next(line for line in out.splitlines() if line.strip().startswith("planar [2, 4, 1]"))
+    bare, ours = (float(part.split()[-1].rstrip("x")) for part in line.split(":", 1)[1].split(","))
+    assert bare > 0 and ours > 0

@@ -511,7 +511,7 @@ def exp(x: ArrayLike) -> Tensor:
     >>> exp(Tensor([0.0, 1.0]))
     Tensor([1.    , 2.7183], shape=(2,), dtype=float64)
     """
-    return apply(EXP, as_tensor(x))
+    return apply(EXP, x if type(x) is Tensor else as_tensor(x))
 
 
 LOG = defop(
@@ -532,7 +532,7 @@ def log(x: ArrayLike) -> Tensor:
     >>> log(Tensor([1.0, 100.0]))
     Tensor([0.    , 4.6052], shape=(2,), dtype=float64)
     """
-    return apply(LOG, as_tensor(x))
+    return apply(LOG, x if type(x) is Tensor else as_tensor(x))
 
 
 SQRT = defop(
@@ -603,7 +603,7 @@ def sigmoid(x: ArrayLike) -> Tensor:
     >>> sigmoid(Tensor([0.0, 1000.0, -1000.0]))
     Tensor([0.5, 1. , 0. ], shape=(3,), dtype=float64)
     """
-    return apply(SIGMOID, as_tensor(x))
+    return apply(SIGMOID, x if type(x) is Tensor else as_tensor(x))
 
 
 TANH = defop(
@@ -624,7 +624,7 @@ def tanh(x: ArrayLike) -> Tensor:
     >>> tanh(Tensor([0.0, 100.0]))
     Tensor([0., 1.], shape=(2,), dtype=float64)
     """
-    return apply(TANH, as_tensor(x))
+    return apply(TANH, x if type(x) is Tensor else as_tensor(x))
 
 
 RELU = defop(
@@ -647,7 +647,7 @@ def relu(x: ArrayLike) -> Tensor:
     >>> x.grad
     array([0., 0., 1.])
     """
-    return apply(RELU, as_tensor(x))
+    return apply(RELU, x if type(x) is Tensor else as_tensor(x))
 
 
 LEAKY_RELU = defop(
