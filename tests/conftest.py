@@ -33,6 +33,16 @@ ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "fast"))
 
+
+def examples(share: float) -> settings:
+    """The loaded profile's settings with ``share`` of its ``max_examples`` (at least 10).
+
+    For the slowest property tests whose examples overlap most: each profile keeps its proportions
+    (``ci`` 100 -> 50 with ``share=0.5``, ``thorough`` 500 -> 250).
+    """
+    return settings(max_examples=max(10, round(settings.default.max_examples * share)))
+
+
 # The cat data's folder, found as tinygrad_ng.data finds it; tests that need it skip without it, except in CI.
 CAT_DIR = catvnoncat_dir()
 HAVE_CAT_DATA = CAT_DIR is not None and (CAT_DIR / "train_catvnoncat.h5").is_file()

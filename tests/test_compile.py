@@ -7,6 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -127,6 +128,9 @@ def run_program(
     return tg.cross_entropy(h, T)  # T: one-hot targets (3, m)
 
 
+# Half the profile's examples: every trace is a whole tg.compile (the slow part), and each program
+# chains up to six of the ops, so fifty programs still reach every op, shape change and loss many times.
+@examples(0.5)
 @given(programs())
 def test_generated_programs_replay_as_eager(program: tuple[list[str], str, str, int]) -> None:
     ops, shape_op, final, seed = program

@@ -16,6 +16,7 @@ from typing import Any
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -495,7 +496,10 @@ def test_every_function_has_a_test_domain() -> None:
     assert not missing, f"public functions without a test domain in COMPOSITES: {missing}"
 
 
+# Half the profile's examples: a composite is built from the ops tests/test_ops.py checks in depth,
+# and each example here runs a gradient check, a second-derivative check and a float32 run.
 @pytest.mark.parametrize("name", sorted(COMPOSITES))
+@examples(0.5)
 @given(data=st.data())
 def test_composite_gradients_match_finite_differences(name: str, data: st.DataObject) -> None:
     """First and second derivatives against finite differences (random projections), and float32 kept."""
