@@ -140,6 +140,7 @@ def test_data_larger_than_a_workers_memory_trains_chunk_by_chunk(client) -> None
     # not even half of X fits in one worker. With this many chunks Dask's ordering finishes each
     # chunk's forward and backward pass before it makes the next; with 12 or fewer it makes them all
     # first (dask.order's heuristics choose by the numbers of inputs and outputs of the graph).
+    client.restart()  # fresh workers: what the earlier tests left in a worker's memory is not this test's
     n_x, m, width = 2000, 16_000, 800
     X = da.random.default_rng(0).random((n_x, m), chunks=(n_x, width))
     Y = (X[:1] > 0.5).astype(np.float64)
