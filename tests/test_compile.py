@@ -410,3 +410,20 @@ def test_the_loss_skips_its_clip_only_on_steps_where_it_acts_on_nothing() -> Non
         assert got == want.item()  # the same calls on the same values: equal, not close
         assert rel_err(W.grad, expected.data) <= 1e-12
     assert f.traces == 1 and "no clip" in str(f) and "the forward's check held" in str(f)
+
+
+def test_new_tensors_reports_to_every_enclosing_block() -> None:
+    # How tracing tells the tensors a call made (constants) from those it found (parameters, captures).
+    from tinygrad_ng.tensor import new_tensors
+
+    before = tg.Tensor([1.0], requires_grad=True)
+    with new_tensors() as outer:
+        a = tg.Tensor([2.0])
+        with new_tensors() as inner:
+            b = a * before  # made by an op
+            c = tg.Tensor.from_numpy(np.ones(2))  # made without copying
+        d = b.detach()
+    after = tg.Tensor([3.0])
+    assert {id(b), id(c)} <= inner and id(a) not in inner and id(d) not in inner
+    assert {id(a), id(b), id(c), id(d)} <= outer
+    assert id(before) not in outer and id(after) not in outer

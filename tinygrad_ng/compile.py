@@ -51,7 +51,6 @@ Custom ops (:func:`~tinygrad_ng.custom_op`) are not in the registry and are refu
 
 from __future__ import annotations
 
-import gc
 import inspect
 import math
 from collections.abc import Callable, Sequence
@@ -67,7 +66,7 @@ from .errors import CompileError, ShapeError
 from .graph import topological_order
 from .ops import REGISTRY, Op
 from .optim import SGD, Optimizer
-from .tensor import Tensor, constant
+from .tensor import Tensor, constant, new_tensors
 
 __all__ = ["compile", "Compiled"]
 
@@ -727,8 +726,6 @@ class Compiled:
     # ----------------------------------------------------------------- tracing
     def _trace(self, arrays: list[np.ndarray], key: tuple[Any, ...]) -> _Program:
         self.traces += 1
-        before = [o for o in gc.get_objects() if type(o) is Tensor]
-        before_ids = {id(o) for o in before}
         inputs = []
         for a in arrays:
             t = constant(a)
@@ -738,15 +735,15 @@ class Compiled:
         saved = _mode.reads
         _mode.reads = reads
         try:
-            with enable_grad():
+            with enable_grad(), new_tensors() as made:  # a leaf not made in the call existed before it
                 out = self.fn(*inputs)
         finally:
             _mode.reads = saved
         if not isinstance(out, Tensor):
             raise CompileError(f"compile: the function must return a Tensor (a loss), got {type(out).__name__}")
-        prog = _lower(out, inputs, before_ids, reads, self.optimizer, self._arg_names)
+        prog = _lower(out, inputs, made, reads, self.optimizer, self._arg_names)
         prog.pool = self._pool
-        del before, reads
+        del reads
         # The eager results to check the program against (the gradients only for small models: the
         # check holds both sets at once); the inputs need no gradient for it.
         for t in inputs:
@@ -901,7 +898,7 @@ def _input_array(a: Any, i: int) -> np.ndarray:
 def _lower(
     loss: Tensor,
     inputs: list[Tensor],
-    before_ids: set[int],
+    made: set[int],
     reads: list[tuple[Tensor, Any]],
     optimizer: Optimizer | None,
     arg_names: list[str],
@@ -922,7 +919,7 @@ def _lower(
     def leaf(t: Tensor, user: Tensor) -> _Buf:
         if id(t) in values:
             return values[id(t)]
-        if id(t) in before_ids:
+        if id(t) not in made:  # existed before the call: a parameter, or captured
             if not t.requires_grad:
                 raise CompileError(
                     f"compile: op {user.op!r} reads a tensor {t.name or ''}{t.shape} {t.dtype} that the function was "
@@ -959,7 +956,7 @@ def _lower(
     # the values Python branched on: checked every step, before anything is updated
     for t, expected in reads:
         if t.is_leaf and id(t) not in values:
-            if t.size <= 1 and id(t) not in before_ids:
+            if t.size <= 1 and id(t) in made:
                 continue  # a constant made in the call: nothing to check
             raise CompileError(
                 f"compile: the function read the value of a tensor {t.shape} that is not computed from its inputs "

@@ -199,6 +199,8 @@ class Tensor:
         self._savers = None
         self._grad_run = 0
         self._family = None
+        if _made is not None:
+            _made.add(id(self))
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -753,6 +755,34 @@ def _allocating(where: str, shape: Shape, dtype: np.dtype) -> Iterator[None]:
         ) from None
 
 
+_made: set[int] | None = None  # while tg.compile traces a call: the ids of the tensors made since it began
+
+
+@contextlib.contextmanager
+def new_tensors() -> Iterator[set[int]]:
+    """Collect the ids of the tensors made inside the block (by any thread).
+
+    How :func:`tinygrad_ng.compile` tells the tensors a traced call made from those that existed
+    before it (parameters, or tensors the function captured), without scanning every live object.
+    A block inside another one reports its tensors to both.
+
+    >>> with new_tensors() as made:
+    ...     t = Tensor([1.0]) * 2
+    >>> id(t) in made
+    True
+    """
+    global _made
+    outer = _made
+    made: set[int] = set()
+    _made = made
+    try:
+        yield made
+    finally:
+        _made = outer
+        if outer is not None:
+            outer |= made
+
+
 def constant(arr: np.ndarray) -> Tensor:
     """Wrap an ndarray as a constant tensor, without copying (internal fast path).
 
@@ -773,6 +803,8 @@ def constant(arr: np.ndarray) -> Tensor:
     t._savers = None
     t._grad_run = 0
     t._family = None
+    if _made is not None:
+        _made.add(id(t))
     return t
 
 
@@ -821,6 +853,8 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     t = Tensor.__new__(Tensor)  # constant(out), inline: this runs once per op
     t._data, t.grad, t.requires_grad, t._name, t._node = out, None, False, None, None
     t._version, t._retain, t._savers, t._grad_run, t._family = 0, False, None, 0, None
+    if _made is not None:
+        _made.add(id(t))
     m = mode  # per thread: read the switches once
     anomaly = m.anomaly
     if m.grad_enabled:
