@@ -46,6 +46,7 @@ intermediate tensors show none, as backward did not keep them (``retain_grad()``
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -507,6 +508,17 @@ def _num(x: float) -> str:
     return f"{x:.2e}"
 
 
+def _dtype(dtype: Any) -> str:
+    """``str(dtype)``, cached: NumPy builds the name in Python, twice per tensor of a drawing."""
+    try:
+        return _dtype_name(dtype)
+    except TypeError:  # a library's dtype object that cannot be hashed
+        return str(dtype)
+
+
+_dtype_name = functools.cache(str)
+
+
 def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -675,7 +687,7 @@ class _Builder:
             lines.append(f"<B>{_html(self.names[i])}</B>")
         meta = " ".join(
             part
-            for part, on in ((_shape(t.shape), "shape" in self.fields), (str(t.dtype), "dtype" in self.fields))
+            for part, on in ((_shape(t.shape), "shape" in self.fields), (_dtype(t.dtype), "dtype" in self.fields))
             if on
         )
         if meta:
@@ -693,7 +705,7 @@ class _Builder:
             style += ",dashed"
         ink = _ink(fill)
         label = "<BR/>".join(lines) or " "
-        tooltip = f"{self.names[i]}: {role}, {_shape(t.shape)} {t.dtype}"
+        tooltip = f"{self.names[i]}: {role}, {_shape(t.shape)} {_dtype(t.dtype)}"
         if stats is not None:
             tooltip += "; " + "; ".join(_grad_text(stats, True))
         attrs = [
