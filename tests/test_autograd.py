@@ -485,3 +485,22 @@ def test_bce_after_sigmoid_takes_the_chained_rule_only_where_it_may(monkeypatch:
     J = _bce_of_sigmoid(z, y)[2]
     J.backward(create_graph=True)  # the gradients are recorded op by op
     assert len(calls) == 1
+
+
+def test_backward_runs_each_node_once_after_every_consumer_of_its_output() -> None:
+    # h feeds three ops made at different times (one of them two ops later); the walk goes by the
+    # order ops ran in, so h's VJP must wait until all three have sent their part.
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    h = w * 3
+    a = h.exp()
+    b = (h * h).sum()
+    c = (a + h).sum() + b * 2
+    walked: list[Tensor] = []
+    with tg.graph.trace_backward(lambda out, g, i, gp: walked.append(out)):
+        c.backward()
+    runs = [t for k, t in enumerate(walked) if k == 0 or walked[k - 1] is not t]
+    assert len({id(t) for t in runs}) == len(runs)  # each node's VJP ran in one go
+    assert len(runs) == 8 and runs[-1] is h  # every other node was made after h
+    assert any(t is a for t in runs)
+    hv = 3 * w.data
+    np.testing.assert_allclose(w.grad, 3 * (np.exp(hv) + 1 + 4 * hv))

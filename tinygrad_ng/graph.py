@@ -5,8 +5,9 @@ Each op that runs while gradients are enabled, on an input that requires grad, l
 of its inputs (their nodes; a leaf tensor stands for itself, as it is the graph's source), the
 input tensors saved for backward, and the output's metadata (shape, dtype, name, scope).
 
-The walk (:func:`run`) is iterative (an explicit stack, no recursion), visits each node once in
-reverse topological order, calls only the VJPs whose input requires grad, undoes broadcasting
+The walk (:func:`run`) is iterative (a heap of the nodes holding a gradient, no recursion), visits
+each node that a gradient reaches once, latest-made first (each node's ``seq`` records when its op
+ran, a topological order), calls only the VJPs whose input requires grad, undoes broadcasting
 once per gradient (:func:`sum_to`), accumulates fan-out by addition, frees each node's upstream
 gradient as soon as it is used and, unless ``retain_graph``, releases each node's saved inputs
 as it passes. A released node keeps its op, attributes, parents and metadata, so the graph can
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import heapq
 import itertools
 import threading
 import weakref
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["Node", "sum_to", "topological_order", "run", "trace_backward"]
 
 _runs = itertools.count(1)
+_created = itertools.count(1)  # Node.seq: the order ops ran in, a topological order of every graph
 
 
 class Node:
@@ -63,6 +66,8 @@ class Node:
         shape, dtype, name: the output's metadata (``name`` follows ``tensor.name``).
         out: a weak reference to the output tensor.
         run: the number of the last backward walk that passed this node (0: none yet).
+        seq: when the op ran, counted over all nodes: an input's node always has a smaller one,
+            so backward processes nodes from the largest ``seq`` down.
 
     >>> import tinygrad_ng as tg
     >>> w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
@@ -76,7 +81,7 @@ class Node:
     """
 
     __slots__ = (
-        "op", "attrs", "parents", "saved", "versions", "where", "scope", "shape", "dtype", "name", "out", "run"
+        "op", "attrs", "parents", "saved", "versions", "where", "scope", "shape", "dtype", "name", "out", "run", "seq"
     )  # fmt: skip
 
     def __init__(
@@ -109,6 +114,7 @@ class Node:
         self.dtype = dtype
         self.name: str | None = None
         self.out = out
+        self.seq = next(_created)
         self.run = 0
 
     @property
@@ -168,7 +174,6 @@ def topological_order(roots: Iterable[Any], inputs: Callable[[Any], Sequence[Any
     An iterative depth-first search (an explicit stack, so graph depth is unlimited). By default
     the entries are :class:`Node` objects and their inputs are their parents that are nodes
     (leaves are left out); ``inputs(entry)`` walks any other graph, such as a drawing's entries.
-    Backward walks the list from the end.
 
     >>> import tinygrad_ng as tg
     >>> x = tg.Tensor(2.0, requires_grad=True)
@@ -336,15 +341,18 @@ def run(
     """
     run_id = next(_runs)
     pending: dict[Node, list[Any]] = {}  # node -> [gradient so far, the node's output tensor]
+    # The nodes holding a gradient, by -seq: the latest-made runs next. Every consumer of a node
+    # was made after it, so by then each one that will send it a gradient has (no separate
+    # topological sort, and nodes no gradient reaches are never visited).
+    ready: list[tuple[int, Node]] = []
     for r, g in zip(roots, root_grads):
-        _deliver(r, g, pending, capture, create_graph, run_id, False)
+        _deliver(r, g, pending, ready, capture, create_graph, run_id, False)
     anomaly = mode.anomaly
     hook = _tracer.hook
-    for node in reversed(topological_order([r._node for r in roots if r._node is not None])):
-        entry = pending.pop(node, None)
-        if entry is None:
-            continue
-        g, t = entry
+    pop, push = heapq.heappop, heapq.heappush
+    while ready:
+        node = pop(ready)[1]
+        g, t = pending.pop(node)
         saved = node.saved
         n = len(saved) if saved is not None else 0
         if t._version or (  # the common cases checked inline; _check_saved says what is wrong
@@ -366,7 +374,7 @@ def run(
             out, inputs = t._data, [p._data for p in saved]
         done = -1  # the input whose gradient a chained rule delivered
         if op.chain and not create_graph and hook is None:
-            done = _chain(node, t, saved, g, out, inputs, pending, capture, retain_graph, run_id, anomaly)
+            done = _chain(node, t, saved, g, out, inputs, pending, ready, capture, retain_graph, run_id, anomaly)
         vjps, direct = op.vjps, type(op) is Op and not op.variadic  # a custom op checks its VJPs' results
         for i, p in enumerate(saved):
             if i == done or not p.requires_grad:
@@ -390,10 +398,11 @@ def run(
                 waiting = pending.get(pnode)
                 if waiting is None:
                     pending[pnode] = [gp, p]
+                    push(ready, (-pnode.seq, pnode))
                 else:
                     waiting[0] = waiting[0] + gp
             else:
-                _deliver(p, gp, pending, capture, create_graph, run_id, gp is not g)
+                _deliver(p, gp, pending, ready, capture, create_graph, run_id, gp is not g)
         if not retain_graph:
             node.saved = None
             node.where = None
@@ -407,6 +416,7 @@ def _chain(
     out: Any,
     inputs: list[Any],
     pending: dict[Node, list[Any]],
+    ready: list[tuple[int, Node]],
     capture: dict[int, Any] | None,
     retain_graph: bool,
     run_id: int,
@@ -446,7 +456,7 @@ def _chain(
     if not retain_graph:
         producer.saved = None
         producer.where = None
-    _deliver(x, gx, pending, capture, False, run_id, gx is not g)
+    _deliver(x, gx, pending, ready, capture, False, run_id, gx is not g)
     return 0
 
 
@@ -454,12 +464,13 @@ def _deliver(
     t: Tensor,
     g: Any,
     pending: dict[Node, list[Any]],
+    ready: list[tuple[int, Node]],
     capture: dict[int, Any] | None,
     create_graph: bool,
     run_id: int,
     fresh: bool,
 ) -> None:
-    """Hand gradient ``g`` to tensor ``t``: store it (leaf, retained or captured) and queue it."""
+    """Hand gradient ``g`` to tensor ``t``: store it (leaf, retained or captured) and queue its node in ``ready``."""
     node = t._node
     if capture is not None:
         key = id(t)
@@ -484,5 +495,6 @@ def _deliver(
         entry = pending.get(node)
         if entry is None:
             pending[node] = [g, t]
+            heapq.heappush(ready, (-node.seq, node))
         else:
             entry[0] = entry[0] + g
