@@ -393,3 +393,45 @@ def test_softmax_is_unchanged_by_a_shift(x: np.ndarray, shift: float) -> None:
     shifted = x + shift
     expected = np.exp(shifted - shifted.max(axis=0)) / np.exp(shifted - shifted.max(axis=0)).sum(axis=0)
     np.testing.assert_allclose(F.softmax(Tensor(shifted)).data, expected, rtol=1e-12, atol=1e-300)
+
+
+@given(
+    probs=hnp.arrays(
+        np.float64,
+        st.integers(1, 8),
+        elements=st.one_of(
+            st.floats(0, 1),
+            st.sampled_from([0.0, 1e-300, 2.2e-16, 4.4e-16, 5e-16, 1 - 4.4e-16, 1 - 2.2e-16, 1.0]),
+        ),
+    ),
+    data=st.data(),
+)
+def test_bce_skips_its_clip_only_where_it_would_change_nothing(probs, data) -> None:
+    # binary_cross_entropy looks at the probabilities once and leaves the clip out when every one
+    # lies in [2 eps, 1 - 2 eps]; the loss must equal the clipped formula's bit for bit, and the
+    # gradient after a sigmoid (dZ = A - Y there) the two VJPs' wherever the clip acts.
+    y = data.draw(hnp.arrays(np.float64, probs.shape, elements=st.sampled_from([0.0, 1.0, 0.25])))
+    eps = np.finfo(np.float64).eps
+    a = np.clip(probs, eps, 1 - eps)
+    expected = (y - 1) * np.log(1 - a) - y * np.log(a)
+    got = tg.binary_cross_entropy(probs, y, reduction="none").data
+    np.testing.assert_array_equal(got, expected)
+    P = Tensor(probs, requires_grad=True)
+    tg.binary_cross_entropy(P, y, reduction="sum").backward()
+    np.testing.assert_allclose(P.grad, (probs - y) / np.maximum(probs * (1 - probs), eps), rtol=1e-12)
+
+
+def test_what_bce_found_about_its_inputs_is_not_a_setting() -> None:
+    # The recorded "_inside" describes these probabilities only: drawings leave it out, and the
+    # op run again on other values (gradcheck's per-node check, a compiled step) clips as usual.
+    from tinygrad_ng.gradcheck import _localise
+
+    A = Tensor([[5e-16, 0.6]], requires_grad=True)  # inside [2 eps, 1 - 2 eps], 1e-6 from leaving it
+    J = tg.binary_cross_entropy(A, [[1.0, 0.0]])
+    node = J.parents[0]
+    assert node.attrs["_inside"] is True
+    assert "_inside" not in tg.draw_graph(J).source
+    # gradcheck's per-node check moves a by 1e-6: without the clip log(a) would be NaN there
+    checks = _localise(lambda p: tg.binary_cross_entropy(p, [[1.0, 0.0]]), [A], 1e-6, 1e-5, 1e-3, 0, "gradcheck")
+    bce = [c for c in checks if c.op == "binary_cross_entropy" and c.input == 0]
+    assert len(bce) == 1 and np.isfinite(bce[0].max_abs_err)

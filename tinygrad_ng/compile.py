@@ -64,7 +64,7 @@ from ._mode import mode as _mode
 from .autograd import grad
 from .errors import CompileError, ShapeError
 from .graph import topological_order
-from .ops import REGISTRY, Op
+from .ops import REGISTRY, Op, settings
 from .optim import SGD, Optimizer
 from .tensor import Tensor, constant, new_tensors
 
@@ -943,7 +943,7 @@ def _lower(
         op = REGISTRY.get(node.op)  # type: ignore[arg-type]
         if op is None:
             raise CompileError(f"compile: op {node.op!r} is not in the op registry (custom ops run eagerly only)")
-        attrs = node.attrs
+        attrs = settings(node.attrs)  # the program runs on other values: no facts about the traced ones
         for v in attrs.values():
             if isinstance(v, np.ndarray) and v.size > 1 and node.op == "where":
                 raise CompileError(f"compile: where's condition {v.shape} is an array made outside the recorded ops")
@@ -991,7 +991,7 @@ def _lower(
         parents = node.parents
         ins = [values[id(p)] for p in parents]
         out = values[id(node)]
-        attrs = node.attrs
+        attrs = settings(node.attrs)  # the program runs on other values: no facts about the traced ones
         if id(node) in fused:
             continue
         parts = _log_softmax_parts(node, consumers)

@@ -1535,9 +1535,10 @@ def _broadcast_constant(value: ArrayLike, like: Tensor, what: str) -> Any:
     return value if isinstance(value, Tensor) else constant(arr.astype(like.dtype))
 
 
-def _bce_forward(a: Any, y: Any, eps: float) -> Any:
+def _bce_forward(a: Any, y: Any, eps: float, _inside: bool = False) -> Any:
     xp = np if type(a) is np.ndarray else namespace(a, y)  # apply() refused a mix of libraries already
-    a = xp.minimum(xp.maximum(a, eps), 1 - eps)  # clip, without NumPy's Python-level dispatch
+    if not _inside:  # every a in [2 eps, 1 - 2 eps] (the caller looked), where the clip does nothing
+        a = xp.minimum(xp.maximum(a, eps), 1 - eps)  # clip, without NumPy's Python-level dispatch
     # -(y log a + (1 - y) log(1 - a)) bit for bit (y - 1 is exactly -(1 - y)), in one call fewer
     return (y - 1) * xp.log(1 - a) - y * xp.log(a)
 
@@ -1561,23 +1562,19 @@ BCE = defop(
     "binary_cross_entropy",
     _bce_forward,
     (
-        lambda g, out, a, y, eps: g * (a - y) / _at_least(a * (1 - a), eps),  # (a-y)/(a(1-a))
-        lambda g, out, a, y, eps: g * (_log(1 - _clip_unit(a, eps)) - _log(_clip_unit(a, eps))),
+        lambda g, out, a, y, eps, _inside=False: g * (a - y) / _at_least(a * (1 - a), eps),  # (a-y)/(a(1-a))
+        lambda g, out, a, y, eps, _inside=False: g * (_log(1 - _clip_unit(a, eps)) - _log(_clip_unit(a, eps))),
     ),
     rule="da = g * (a - y) / (a * (1 - a))",
     domain=Domain("bce"),
 )
 
 
-def _bce_through_sigmoid(g: Any, out: Any, a: Any, y: Any, eps: float) -> Any:
+def _bce_through_sigmoid(g: Any, out: Any, a: Any, y: Any, eps: float, _inside: bool = False) -> Any:
     # After a = σ(z), σ'(z) = a (1 - a) cancels the VJP's division: dz = g (a - y), the course's
-    # dZ = A - Y, in two calls instead of eight. Exact while the clip does not act: a (1 - a) >= eps
-    # holds for every a in [2 eps, 1 - 2 eps] (min/max propagate NaN, which fails the test).
-    if type(a) is not np.ndarray or not a.size:
-        return None  # another library's array: the two VJPs
-    if not (np.minimum.reduce(a, None) >= 2 * eps and np.maximum.reduce(a, None) <= 1 - 2 * eps):
-        return None
-    return g * (a - y)
+    # dZ = A - Y, in two calls instead of eight. Exact where the clip does not act: a (1 - a) >= eps
+    # holds for every a in [2 eps, 1 - 2 eps], which binary_cross_entropy found (``_inside``).
+    return g * (a - y) if _inside else None
 
 
 BCE.chain["sigmoid"] = _bce_through_sigmoid
@@ -1603,20 +1600,25 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     if a.dtype.kind != "f":
         raise DTypeError(f"binary_cross_entropy: probabilities must be floating point, got {a.dtype}")
     y = _targets(targets, a, "binary_cross_entropy")
-    # A sigmoid's output lies in [0, 1] unless its input held NaN, which the reduced loss shows:
-    # the check of the probabilities is then one comparison instead of two passes over them.
-    node = a._node
-    after_sigmoid = node is not None and node.op is SIGMOID and reduction != "none" and type(a._data) is np.ndarray
-    if not after_sigmoid:
+    d, eps = a._data, _eps(a.dtype)
+    inside = False
+    if type(d) is np.ndarray and d.size:
+        # One look at the probabilities serves three ends: the [0, 1] check (min and max propagate
+        # NaN, which fails it), the clip (nothing to clip inside [2 eps, 1 - 2 eps]) and, after a
+        # sigmoid, backward's dZ = A - Y (exact there).
+        lo, hi = np.minimum.reduce(d, None), np.maximum.reduce(d, None)
+        if not (lo >= 0 and hi <= 1):
+            node = a._node
+            made = " (the sigmoid that made them received NaN)" if node is not None and node.op is SIGMOID else ""
+            raise ArgumentError(
+                f"binary_cross_entropy: probabilities must lie in [0, 1], got values in [{lo}, {hi}] "
+                f"in {a.shape} {a.dtype}{made}"
+            )
+        inside = bool(lo >= 2 * eps and hi <= 1 - 2 * eps)
+    else:
         _check_unit_interval(a, "probabilities", "binary_cross_entropy")
     _check_unit_interval(y, "targets", "binary_cross_entropy")
-    loss = _reduce(apply(BCE, a, y, eps=_eps(a.dtype)), reduction)
-    if after_sigmoid and loss._data.size == 1 and math.isnan(loss._data):
-        raise ArgumentError(
-            f"binary_cross_entropy: probabilities must lie in [0, 1], got nan in {a.shape} {a.dtype} "
-            "(the sigmoid that made them received NaN)"
-        )
-    return loss
+    return _reduce(apply(BCE, a, y, eps=eps, _inside=inside), reduction)
 
 
 @functools.cache

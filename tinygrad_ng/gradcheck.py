@@ -40,6 +40,7 @@ from ._progress import progress_bar
 from .autograd import grad
 from .errors import ArgumentError, DTypeError, GradcheckError
 from .graph import Node, sum_to, topological_order
+from .ops import settings
 from .tensor import Tensor
 
 __all__ = [
@@ -508,7 +509,7 @@ def _check_node(
     k: int, node: Node, i: int, eps: float, atol: float, rtol: float, rng: np.random.Generator
 ) -> NodeCheck:
     """Check input ``i`` of ``node``'s VJP against central differences of the op's own forward."""
-    op, parents, attrs = node.op, node.saved or (), node.attrs
+    op, parents, attrs = node.op, node.saved or (), settings(node.attrs)  # run again on moved inputs
     x = parents[i]
     base = dict(node=k, op=op.name, input=i, shape=x.shape, scope=node.scope)
     if x.dtype != np.float64 or node.dtype != np.float64:

@@ -34,7 +34,7 @@ import numpy as np
 
 from .errors import DTypeError
 
-__all__ = ["Op", "Domain", "REGISTRY", "defop", "two_way"]
+__all__ = ["Op", "Domain", "REGISTRY", "defop", "settings", "two_way"]
 
 Vjp = Callable[..., Any]
 
@@ -59,6 +59,15 @@ class Domain:
         return f"Domain({', '.join(map(repr, (self.kind, *self.args)))})"
 
 
+def settings(attrs: dict[str, Any]) -> dict[str, Any]:
+    """An op's attributes without those that describe the recorded inputs (names starting ``_``).
+
+    >>> settings({"eps": 1e-7, "_inside": True})
+    {'eps': 1e-07}
+    """
+    return {k: v for k, v in attrs.items() if not k.startswith("_")}
+
+
 class Op:
     """A registered primitive: name, forward, one VJP per input, the derivative rule, a test domain.
 
@@ -77,6 +86,12 @@ class Op:
             walk then runs the two VJPs). The backward walk uses it when the input has no other
             consumer and nothing observes the gradient between the two (see
             :func:`tinygrad_ng.graph.run`).
+
+    An attribute whose name starts with ``_`` is not a setting but what the caller found about
+    these inputs (``binary_cross_entropy``'s ``_inside``: every probability lies where its clip
+    does nothing, so the forward skips it). It holds for the recorded inputs only: a tool that
+    runs the op again on other values drops such attributes (:func:`settings`), and drawings do
+    not show them.
 
     Calling an op on tensors records it (:func:`tinygrad_ng.tensor.apply`); the output's shape
     is what ``forward`` returns. Its public function (``tg.functional.sigmoid``) is the one to

@@ -550,7 +550,7 @@ _MACHINE_EPS = frozenset(float(np.finfo(d).eps) for d in (np.float16, np.float32
 def _attrs_text(attrs: dict[str, Any]) -> list[str]:
     lines = []
     for key, value in attrs.items():
-        if value is None or (key == "keepdims" and value is False):
+        if value is None or (key == "keepdims" and value is False) or key.startswith("_"):
             continue
         if key == "eps" and isinstance(value, float) and value in _MACHINE_EPS:
             continue
