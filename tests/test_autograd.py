@@ -504,3 +504,19 @@ def test_backward_runs_each_node_once_after_every_consumer_of_its_output() -> No
     assert any(t is a for t in runs)
     hv = 3 * w.data
     np.testing.assert_allclose(w.grad, 3 * (np.exp(hv) + 1 + 4 * hv))
+
+
+def test_leaves_handed_one_shared_gradient_each_own_a_writable_copy() -> None:
+    # add passes its gradient on unchanged, and sum's is a read-only broadcast view: neither may
+    # become a leaf's .grad as it is.
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward()
+    assert not np.shares_memory(x.grad, y.grad)
+    x.grad += 1
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])
+    b = Tensor([[0.5], [1.5]], requires_grad=True)  # a column bias: its gradient is summed over the columns
+    (Tensor(np.arange(6.0).reshape(2, 3)) * 2 + b).sum().backward()
+    np.testing.assert_array_equal(b.grad, [[3.0], [3.0]])
+    assert b.grad.flags.writeable and b.grad.shape == (2, 1)

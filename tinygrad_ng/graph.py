@@ -141,12 +141,14 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
            [4.],
            [4.]])
     """
-    if g.shape == shape:
+    gshape = g.shape
+    if gshape == shape:
         return g
+    if len(shape) == 2 and shape[1] == 1 and gshape[0] == shape[0] and len(gshape) == 2 and type(g) is np.ndarray:
+        return np.add.reduce(g, 1, None, None, True)  # a column bias's gradient (n, m) -> (n, 1): the commonest
     lead = g.ndim - len(shape)
     if lead < 0:
         raise ShapeError(f"backward: gradient of shape {g.shape} cannot be summed to shape {shape}")
-    gshape = g.shape
     axes_: list[int] = list(range(lead))  # a loop, not a generator: this runs for every broadcast operand
     for i, n in enumerate(shape):
         if n == 1 and gshape[i + lead] != 1:
@@ -401,6 +403,10 @@ def run(
                     push(ready, (-pnode.seq, pnode))
                 else:
                     waiting[0] = waiting[0] + gp
+            elif pnode is None and p.grad is None and capture is None and type(gp) is np.ndarray:
+                # a leaf's first gradient (each parameter's, every step), as _deliver stores it
+                p.grad = gp if gp is not g and gp.base is None and gp.flags.writeable else gp.copy()
+                p._grad_run = run_id
             else:
                 _deliver(p, gp, pending, ready, capture, create_graph, run_id, gp is not g)
         if not retain_graph:
