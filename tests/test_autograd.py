@@ -438,8 +438,8 @@ def test_bce_after_sigmoid_backprops_as_a_minus_y_over_m(dtype: type, seed: int)
 
 def test_bce_after_sigmoid_releases_and_stamps_both_nodes() -> None:
     _, A, J = _bce_of_sigmoid(np.array([[0.5, -1.0]]), np.array([[1.0, 0.0]]))
-    sig = J._node.parents[0].parents[0]
-    assert sig.op.name == "sigmoid"
+    sig = J._node.parents[0]  # the cost's mean is inside the cross-entropy's node
+    assert J._node.op.name == "binary_cross_entropy" and sig.op.name == "sigmoid"
     J.backward()
     assert sig.released and sig.run == J._node.run and A.grad is None
 

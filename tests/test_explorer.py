@@ -119,11 +119,10 @@ def test_page_is_self_contained_and_records_the_engine_numbers() -> None:
     steps = [data["nodes"][s["node"]] for s in data["steps"]]
     assert [n["op"] for n in steps] == [o.op for o in walk]
     # Unnamed results are named by what made them, as in the SVG drawing.
-    # (t0 is the loss's per-sample term: one of its inputs, Y, is an unnamed array.)
-    assert [n["name"] for n in steps] == ["J", "t0", "A2", "Z2", "W2 @ A1", "A1", "Z1", "W1 @ X"]
+    assert [n["name"] for n in steps] == ["J", "A2", "Z2", "W2 @ A1", "A1", "Z1", "W1 @ X"]
     drawing = tg.draw_graph(t["J"]).source
-    assert all(f"<B>{name}</B>" in drawing for name in ("W2 @ A1", "W1 @ X", "t0"))
-    assert len(steps) == page.n_steps == 8
+    assert all(f"<B>{name}</B>" in drawing for name in ("W2 @ A1", "W1 @ X"))
+    assert len(steps) == page.n_steps == 7
     assert t["W1"].grad is None  # explore leaves .grad alone
 
 
@@ -146,7 +145,7 @@ def test_four_layer_cat_model_page_is_well_under_a_megabyte() -> None:
     page = tg.explore(tg.binary_cross_entropy(model(X), Y))
     size = len(page.html.encode())
     assert size < 250_000, size  # summaries and small histograms, never whole arrays
-    assert page.n_steps == 4 * 3 + 2  # matmul, add, activation per layer, then the loss and the mean
+    assert page.n_steps == 4 * 3 + 1  # matmul, add, activation per layer, then the loss (its mean inside)
     data = page_data(page)
     W1 = next(n for n in data["nodes"] if n["name"] == "W1")
     assert W1["grad"]["shape"] == [20, 12288] and len(W1["grad"]["hist"]) == 12 and "values" not in W1["grad"]

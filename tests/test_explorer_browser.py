@@ -85,7 +85,7 @@ def open_page(browser: Any, tmp_path: Path, root: tg.Tensor, **kwargs: Any) -> t
 def test_page_opens_and_draws_every_node(browser: Any, tmp_path: Path) -> None:
     t = two_layer()
     page, explorer = open_page(browser, tmp_path, t["J"])
-    assert page.page.locator("#graph g.node").count() == explorer.n_nodes == 22  # 14 tensors, 8 ops
+    assert page.page.locator("#graph g.node").count() == explorer.n_nodes == 20  # 13 tensors, 7 ops
     assert page.page.locator("#graph g.cluster").count() == 2  # layer1, layer2
     page.page.click("#graph g.node:has-text('W2')")
     assert page.page.inner_text("#panel h2") == "W2"
@@ -143,11 +143,11 @@ def test_stepper_walks_the_engine_order_and_shows_its_gradients(browser: Any, tm
     t = two_layer(m=3)
     expected = engine_steps(t["J"])
     page, explorer = open_page(browser, tmp_path, t["J"])
-    assert explorer.n_steps == len(expected) == 8
-    assert page.page.get_attribute("#slider", "max") == "8"
+    assert explorer.n_steps == len(expected) == 7
+    assert page.page.get_attribute("#slider", "max") == "7"
     for k, (node, sends) in enumerate(expected, start=1):
         page.page.click("#next")
-        assert page.page.inner_text("#stepinfo") == f"backward step {k} / 8"
+        assert page.page.inner_text("#stepinfo") == f"backward step {k} / 7"
         assert page.page.inner_text("#panel .formula .op") == node.op
         if node.name:
             assert page.page.inner_text("#panel .formula .out") == node.name
@@ -167,9 +167,9 @@ def test_stepper_walks_the_engine_order_and_shows_its_gradients(browser: Any, tm
                 want = [gp.mean(), gp.min(), gp.max(), np.linalg.norm(gp)]
                 np.testing.assert_allclose(values, want, rtol=2e-3, atol=1e-12)
     page.page.click("#next")  # past the end: stays on the last step
-    assert page.page.inner_text("#stepinfo") == "backward step 8 / 8"
+    assert page.page.inner_text("#stepinfo") == "backward step 7 / 7"
     page.page.click("#prev")
-    assert page.page.inner_text("#stepinfo") == "backward step 7 / 8"
+    assert page.page.inner_text("#stepinfo") == "backward step 6 / 7"
     assert page.errors == []
 
 

@@ -428,10 +428,40 @@ def test_what_bce_found_about_its_inputs_is_not_a_setting() -> None:
 
     A = Tensor([[5e-16, 0.6]], requires_grad=True)  # inside [2 eps, 1 - 2 eps], 1e-6 from leaving it
     J = tg.binary_cross_entropy(A, [[1.0, 0.0]])
-    node = J.parents[0]
-    assert node.attrs["_inside"] is True
+    assert J.attrs["_inside"] is True
     assert "_inside" not in tg.draw_graph(J).source
     # gradcheck's per-node check moves a by 1e-6: without the clip log(a) would be NaN there
     checks = _localise(lambda p: tg.binary_cross_entropy(p, [[1.0, 0.0]]), [A], 1e-6, 1e-5, 1e-3, 0, "gradcheck")
     bce = [c for c in checks if c.op == "binary_cross_entropy" and c.input == 0]
     assert len(bce) == 1 and np.isfinite(bce[0].max_abs_err)
+
+
+@given(
+    probs=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5), elements=st.floats(0, 1)),
+    reduction=st.sampled_from(["mean", "sum"]),
+    float32=st.booleans(),
+    through_sigmoid=st.booleans(),
+    data=st.data(),
+)
+def test_bce_reduced_in_its_node_equals_the_reduction_after_it(probs, reduction, float32, through_sigmoid, data):
+    # binary_cross_entropy records the cost's mean (or sum) inside its own node; the values and
+    # the gradients must be those of the per-element loss followed by mean() (or sum()).
+    dtype = np.float32 if float32 else np.float64
+    y = data.draw(hnp.arrays(dtype, probs.shape, elements=st.sampled_from([0.0, 1.0, 0.5])))
+    x = (np.log(probs + 0.01) - np.log(1.01 - probs) if through_sigmoid else probs).astype(dtype)
+
+    def cost(split: bool) -> tuple[Tensor, Tensor]:
+        X = Tensor(x, requires_grad=True)
+        A = X.sigmoid() if through_sigmoid else X
+        J = (
+            getattr(tg.binary_cross_entropy(A, y, reduction="none"), reduction)()
+            if split
+            else (tg.binary_cross_entropy(A, y, reduction=reduction))
+        )
+        J.backward()
+        return J, X
+
+    (J1, X1), (J2, X2) = cost(False), cost(True)
+    assert J1.op == "binary_cross_entropy" and J1.dtype == dtype and X1.grad.dtype == dtype
+    np.testing.assert_array_equal(J1.data, J2.data)
+    np.testing.assert_array_equal(X1.grad, X2.grad)

@@ -238,7 +238,11 @@ def draw_bce_logits(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, An
 
 def draw_bce(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
     s = shape(data)
-    return [array(data, s, 0.05, 0.95), array(data, s, 0, 1)], {"eps": float(np.finfo(np.float64).eps)}
+    reduction = data.draw(st.sampled_from(["none", "mean", "sum"]))  # the cost's reduction is in the node
+    return [array(data, s, 0.05, 0.95), array(data, s, 0, 1)], {
+        "eps": float(np.finfo(np.float64).eps),
+        "reduction": reduction,
+    }
 
 
 def binary_domain(x_range: tuple[float, float], y_range: tuple[float, float], *flags: str) -> Draw:

@@ -109,8 +109,8 @@ def test_two_layer_model_after_backward(dot: None) -> None:
     tensors = [k for k in pic.nodes if k.startswith("n")]
     ops = [k for k in pic.nodes if k.startswith("o")]
     # tensors X, W1, b1, W2, b2, Y and the outputs of the ops matmul, add, relu, matmul, add, sigmoid,
-    # bce, mean: 14 tensors, 8 ops
-    assert (len(tensors), len(ops)) == (14, 8) == (drawing.n_tensors, drawing.n_ops)
+    # bce (the mean inside it): 13 tensors, 7 ops
+    assert (len(tensors), len(ops)) == (13, 7) == (drawing.n_tensors, drawing.n_ops)
     assert "legend" in pic.nodes
     for name, shape in (("W1", "(7, 12)"), ("b1", "(7, 1)"), ("W2", "(1, 7)"), ("b2", "(1, 1)"), ("X", "(12, 6)")):
         assert f"{shape} float64" in pic.label(pic.node_by_name(name))
@@ -216,7 +216,7 @@ def test_a_graph_released_by_backward_still_draws_with_the_parameters_gradients(
     t["J"].backward()
     assert all(r() is None for r in intermediates)  # backward released them: no arrays kept
     drawing = t["J"].draw()
-    assert (drawing.n_tensors, drawing.n_ops) == (whole.n_tensors, whole.n_ops) == (14, 8)
+    assert (drawing.n_tensors, drawing.n_ops) == (whole.n_tensors, whole.n_ops) == (13, 7)
     for name in ("W1", "b1", "W2", "b2"):
         assert _node_line(drawing.source, name, f"grad norm {np.linalg.norm(t[name].grad):.2e}")
     # the intermediates' gradients were not kept, and the drawing does not pretend they are zero

@@ -336,9 +336,10 @@ def _forward(b: _Builder, op: Op, node: Tensor, ins: list[_Buf], attrs: dict[str
         return b.view(
             ins[0], lambda a, s=shape: np.broadcast_to(a, s), shape, f"np.broadcast_to({ins[0].name}, {shape})"
         )
-    if name == "binary_cross_entropy" and ins[0].shape == shape:  # as functional._bce_forward, into buffers
+    if name == "binary_cross_entropy" and ins[0].shape == ins[1].shape:  # as functional._bce_forward, into buffers
         a, y = ins
         eps = attrs["eps"]
+        reduced, shape = shape, a.shape  # the loss per element first, then its mean or sum
         log_a, out = b.buf(shape, dtype), b.buf(shape, dtype)
         # The clip to [eps, 1 - eps] changes nothing while every a lies in [2 eps, 1 - 2 eps]: the
         # check (also the fused backward's, which reuses its answer) replaces the clip's two calls.
@@ -364,7 +365,14 @@ def _forward(b: _Builder, op: Op, node: Tensor, ins: list[_Buf], attrs: dict[str
         b.ufunc(np.log, out, shape=shape, dtype=dtype, out=out)
         b.ufunc(np.multiply, one_minus_y, out, shape=shape, dtype=dtype, out=out)
         b.ufunc(np.add, log_a, out, shape=shape, dtype=dtype, out=out)
-        return b.ufunc(np.negative, out, shape=shape, dtype=dtype, out=out)
+        b.ufunc(np.negative, out, shape=shape, dtype=dtype, out=out)
+        reduction = attrs.get("reduction", "none")
+        if reduction == "none":
+            return out
+        total = b.reduce(out, None, False, reduced)
+        if reduction == "mean":  # as the mean node's lowering
+            b.ufunc(np.true_divide, total, math.prod(shape), shape=reduced, dtype=dtype, out=total)
+        return total
     return b.generic(op.forward, attrs, shape, dtype, *ins, label=f"{name}.forward")
 
 
@@ -994,6 +1002,11 @@ def _lower(
         attrs = settings(node.attrs)  # the program runs on other values: no facts about the traced ones
         if id(node) in fused:
             continue
+        if node.op == "binary_cross_entropy" and attrs.get("reduction", "none") != "none":
+            # the cost's mean (or sum) inside the node: spread g over the elements as that
+            # reduction's own VJP does, then go on as for the per-element loss
+            red = REGISTRY[attrs.pop("reduction")]
+            g = _vjp(b, red, 0, g, node, out, ins[:1], {"axis": None, "keepdims": False}, parents[:1])
         parts = _log_softmax_parts(node, consumers)
         if parts is not None and id(parts[0]) in needs:  # dx = g - softmax(x) sum(g), in five calls
             x, lse = parts

@@ -1535,12 +1535,22 @@ def _broadcast_constant(value: ArrayLike, like: Tensor, what: str) -> Any:
     return value if isinstance(value, Tensor) else constant(arr.astype(like.dtype))
 
 
-def _bce_forward(a: Any, y: Any, eps: float, _inside: bool = False) -> Any:
+def _bce_forward(a: Any, y: Any, eps: float, reduction: str = "none", _inside: bool = False) -> Any:
     xp = np if type(a) is np.ndarray else namespace(a, y)  # apply() refused a mix of libraries already
     if not _inside:  # every a in [2 eps, 1 - 2 eps] (the caller looked), where the clip does nothing
         a = xp.minimum(xp.maximum(a, eps), 1 - eps)  # clip, without NumPy's Python-level dispatch
     # -(y log a + (1 - y) log(1 - a)) bit for bit (y - 1 is exactly -(1 - y)), in one call fewer
-    return (y - 1) * xp.log(1 - a) - y * xp.log(a)
+    loss = (y - 1) * xp.log(1 - a) - y * xp.log(a)
+    if reduction == "mean":  # the reduction in the same node: what mean() and sum() compute
+        return _mean_forward(loss, None, False)
+    if reduction == "sum":
+        return SUM.forward(loss, None, False)
+    return loss
+
+
+def _per_element(g: Any, a: Any, reduction: str) -> Any:
+    """The upstream gradient of each element's loss: ``g / m`` after a mean, else ``g`` (broadcast)."""
+    return g / _reduced_size(a.shape, None) if reduction == "mean" else g
 
 
 def _log(x: Any) -> Any:
@@ -1556,25 +1566,32 @@ def _clip_unit(a: Any, eps: float) -> Any:
     return two_way(CLIP, a, low=eps, high=1 - eps)
 
 
-# BCE on probabilities is a primitive for speed and for its clipping: one node instead of ten,
-# and after a sigmoid its VJP times σ' = a(1 - a) is the course's dZ = A - Y.
+# BCE on probabilities is a primitive for speed and for its clipping: one node instead of ten (the
+# mean or sum of a cost included), and after a sigmoid its VJP times σ' = a(1 - a) is the course's
+# dZ = A - Y (over m after the mean).
 BCE = defop(
     "binary_cross_entropy",
     _bce_forward,
     (
-        lambda g, out, a, y, eps, _inside=False: g * (a - y) / _at_least(a * (1 - a), eps),  # (a-y)/(a(1-a))
-        lambda g, out, a, y, eps, _inside=False: g * (_log(1 - _clip_unit(a, eps)) - _log(_clip_unit(a, eps))),
+        lambda g, out, a, y, eps, reduction="none", _inside=False: (  # (a-y)/(a(1-a))
+            _per_element(g, a, reduction) * (a - y) / _at_least(a * (1 - a), eps)
+        ),
+        lambda g, out, a, y, eps, reduction="none", _inside=False: (
+            _per_element(g, a, reduction) * (_log(1 - _clip_unit(a, eps)) - _log(_clip_unit(a, eps)))
+        ),
     ),
-    rule="da = g * (a - y) / (a * (1 - a))",
+    rule="da = g * (a - y) / (a * (1 - a))   (g / m after the mean)",
     domain=Domain("bce"),
 )
 
 
-def _bce_through_sigmoid(g: Any, out: Any, a: Any, y: Any, eps: float, _inside: bool = False) -> Any:
+def _bce_through_sigmoid(
+    g: Any, out: Any, a: Any, y: Any, eps: float, reduction: str = "none", _inside: bool = False
+) -> Any:
     # After a = σ(z), σ'(z) = a (1 - a) cancels the VJP's division: dz = g (a - y), the course's
     # dZ = A - Y, in two calls instead of eight. Exact where the clip does not act: a (1 - a) >= eps
     # holds for every a in [2 eps, 1 - 2 eps], which binary_cross_entropy found (``_inside``).
-    return g * (a - y) if _inside else None
+    return _per_element(g, a, reduction) * (a - y) if _inside else None
 
 
 BCE.chain["sigmoid"] = _bce_through_sigmoid
@@ -1618,7 +1635,9 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     else:
         _check_unit_interval(a, "probabilities", "binary_cross_entropy")
     _check_unit_interval(y, "targets", "binary_cross_entropy")
-    return _reduce(apply(BCE, a, y, eps=eps, _inside=inside), reduction)
+    if reduction == "none" or not a.size:
+        return _reduce(apply(BCE, a, y, eps=eps, _inside=inside), reduction)
+    return apply(BCE, a, y, eps=eps, reduction=reduction, _inside=inside)  # the loss and its mean (or sum): one node
 
 
 @functools.cache

@@ -394,10 +394,12 @@ def draw_cost(
     >>> all(f"<B>{name}</B>" in drawing.source for name in ("X", "Y", "W1 @ X", "Z1", "A1", "A2", "L", "J"))
     True
     """
-    loss = binary_cross_entropy if loss is None else loss
     X_t = X if isinstance(X, Tensor) else Tensor(X, name="X")
     Y_t = Y if isinstance(Y, Tensor) else Tensor(Y, name="Y")
-    J = loss(model(X_t), Y_t)  # type: ignore[misc]
+    if loss is None:  # drawn as the course draws it: each sample's loss L(a, y), then their mean J
+        J = binary_cross_entropy(model(X_t), Y_t, reduction="none").mean()
+    else:
+        J = loss(model(X_t), Y_t)
     J.name = J.name or "J"
     if J.op == "mean" and J.parents and J.parents[0].name is None:
         J.parents[0].name = "L"  # the course's per-sample loss L(a, y)

@@ -261,7 +261,7 @@ def draw_graph(
     >>> J.backward()
     >>> g = tg.draw_graph(J, grad_heat=True, rules=True)
     >>> g
-    <GraphDrawing: 14 tensors, 8 ops>
+    <GraphDrawing: 13 tensors, 7 ops>
     >>> g.source.startswith("digraph")
     True
 
