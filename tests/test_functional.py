@@ -465,3 +465,26 @@ def test_bce_reduced_in_its_node_equals_the_reduction_after_it(probs, reduction,
     assert J1.op == "binary_cross_entropy" and J1.dtype == dtype and X1.grad.dtype == dtype
     np.testing.assert_array_equal(J1.data, J2.data)
     np.testing.assert_array_equal(X1.grad, X2.grad)
+
+
+@given(
+    x=hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=6), elements=st.floats(-3, 3)),
+    data=st.data(),
+)
+def test_gradients_through_a_mask_are_zero_where_masked_even_for_inf_and_nan(x, data) -> None:
+    # ReLU, clip and where multiply their gradient by the mask (np.where is far slower on a
+    # random mask); an upstream inf or NaN where the mask is off must still give 0 there.
+    g = data.draw(
+        hnp.arrays(
+            np.float64, x.shape, elements=st.one_of(st.floats(-5, 5), st.sampled_from([np.inf, -np.inf, np.nan]))
+        )
+    )
+    for f, keep in (
+        (lambda t: t.relu(), x > 0),
+        (lambda t: t.clip(-1.0, 1.0), (x >= -1) & (x <= 1)),
+        (lambda t: tg.where(x > 0.5, t, t * 2.0), None),
+    ):
+        X = Tensor(x, requires_grad=True)
+        f(X).backward(g)
+        expected = np.where(keep, g, 0.0) if keep is not None else np.where(x > 0.5, g, 2.0 * g)
+        np.testing.assert_array_equal(X.grad, expected)

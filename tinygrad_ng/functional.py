@@ -219,6 +219,23 @@ def _select(cond: Any, a: Any, b: Any) -> Any:
     return namespace(cond, a, b).where(cond, a, b)
 
 
+def _keep(g: Any, cond: Any) -> Any:
+    """``g`` where ``cond`` holds, else 0: a gradient through a mask (ReLU, clip, where).
+
+    On NumPy arrays a multiply by the mask: ``np.where`` branches on every element and on a
+    random mask (half a layer's ReLUs) it is about 15 times slower. The two differ only where
+    ``g`` is inf or NaN (times 0 is NaN); such a gradient takes ``np.where``.
+    """
+    if (
+        type(g) is np.ndarray
+        and type(cond) is np.ndarray
+        and g.dtype.kind == "f"
+        and np.logical_and.reduce(np.isfinite(g), None)
+    ):
+        return g * cond
+    return _select(cond, g, 0)
+
+
 def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
     """The shape a reduction over ``axis`` has with keepdims=True."""
     if axis is None:
@@ -630,7 +647,7 @@ def tanh(x: ArrayLike) -> Tensor:
 RELU = defop(
     "relu",
     lambda x: np.maximum(x, 0) if type(x) is np.ndarray else namespace(x).maximum(x, 0),
-    (lambda g, out, x: _select(_arr(x) > 0, g, 0),),  # 1 where z > 0, else 0 (also at 0)
+    (lambda g, out, x: _keep(g, _arr(x) > 0),),  # 1 where z > 0, else 0 (also at 0)
     rule="dz = da * (z > 0)",
     domain=Domain("kinked"),
 )
@@ -690,7 +707,7 @@ def _inside(x: Any, low: float | None, high: float | None) -> Any:
 CLIP = defop(
     "clip",
     _clip_forward,
-    (lambda g, out, x, low, high: _select(_inside(_arr(x), low, high), g, 0),),
+    (lambda g, out, x, low, high: _keep(g, _inside(_arr(x), low, high)),),
     rule="dz = da * (low <= z <= high)",
     domain=Domain("clip"),
 )
@@ -774,8 +791,8 @@ WHERE = defop(
     "where",
     lambda x, y, cond: namespace(cond, x, y).where(cond, x, y),
     (
-        lambda g, out, x, y, cond: _select(cond, g, 0),
-        lambda g, out, x, y, cond: _select(cond, 0, g),
+        lambda g, out, x, y, cond: _keep(g, cond),
+        lambda g, out, x, y, cond: _keep(g, ~cond) if type(cond) is np.ndarray else _select(cond, 0, g),
     ),
     rule="dx = g * cond;  dy = g * (not cond)",
     domain=Domain("where"),
