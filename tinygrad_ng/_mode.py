@@ -19,12 +19,41 @@ __all__ = ["is_grad_enabled", "no_grad", "enable_grad", "name_scope", "detect_an
 
 
 class _Mode(threading.local):
-    """The switches of the current thread."""
+    """The switches of the current thread.
 
-    grad_enabled = True
-    anomaly = False
-    scope: str | None = None
+    ``grad_enabled``, ``anomaly`` and ``scope`` live in one tuple, ``state``: every recorded op
+    reads all three, and one read of a thread-local attribute costs as much as the three did.
+    """
+
+    state: tuple[bool, bool, str | None] = (True, False, None)  # grad_enabled, anomaly, scope
     reads: list[tuple[Any, Any]] | None = None  # while compile traces: the tensor values Python read (item, bool)
+
+    @property
+    def grad_enabled(self) -> bool:
+        return self.state[0]
+
+    @grad_enabled.setter
+    def grad_enabled(self, value: bool) -> None:
+        _, anomaly, scope = self.state
+        self.state = (value, anomaly, scope)
+
+    @property
+    def anomaly(self) -> bool:
+        return self.state[1]
+
+    @anomaly.setter
+    def anomaly(self, value: bool) -> None:
+        enabled, _, scope = self.state
+        self.state = (enabled, value, scope)
+
+    @property
+    def scope(self) -> str | None:
+        return self.state[2]
+
+    @scope.setter
+    def scope(self, value: str | None) -> None:
+        enabled, anomaly, _ = self.state
+        self.state = (enabled, anomaly, value)
 
 
 mode = _Mode()

@@ -349,7 +349,7 @@ def run(
     ready: list[tuple[int, Node]] = []
     for r, g in zip(roots, root_grads):
         _deliver(r, g, pending, ready, capture, create_graph, run_id, False)
-    anomaly = mode.anomaly
+    anomaly = mode.state[1]  # grad_enabled, anomaly, scope
     hook = _tracer.hook
     pop, push = heapq.heappop, heapq.heappush
     while ready:

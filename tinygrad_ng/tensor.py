@@ -855,15 +855,14 @@ def apply(op: Op, *parents: Tensor, **attrs: Any) -> Tensor:
     t._version, t._retain, t._savers, t._grad_run, t._family = 0, False, None, 0, None
     if _made is not None:
         _made.add(id(t))
-    m = mode  # per thread: read the switches once
-    anomaly = m.anomaly
-    if m.grad_enabled:
+    grad_enabled, anomaly, scope = mode.state  # this thread's switches, in one read
+    if grad_enabled:
         for p in parents:
             if p.requires_grad:
                 t.requires_grad = True
                 ref = weakref.ref(t)  # the parents' arrays are locked while t is alive and unreleased
                 where = where_created() if anomaly else None
-                t._node = Node(op, attrs, parents, ref, out.shape, out.dtype, where, m.scope)
+                t._node = Node(op, attrs, parents, ref, out.shape, out.dtype, where, scope)
                 for q in parents:
                     s = q._savers  # a single dead saver (last step's graph) is simply replaced
                     q._savers = ref if s is None or (type(s) is weakref.ref and s() is None) else add_saver(s, ref)
