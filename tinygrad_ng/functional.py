@@ -428,6 +428,17 @@ def pow(x: ArrayLike, y: ArrayLike) -> Tensor:
 
 
 def _matmul_forward(x: Any, y: Any) -> Any:
+    if type(x) is np.ndarray:  # NumPy refuses bad shapes itself; then say which dimensions disagree
+        try:
+            return x @ y
+        except ValueError:
+            _matmul_check(x, y)
+            raise
+    _matmul_check(x, y)  # other libraries' messages (torch's RuntimeError...) differ: check first
+    return x @ y
+
+
+def _matmul_check(x: Any, y: Any) -> None:
     if x.ndim == 0 or y.ndim == 0:
         raise ShapeError(f"matmul of {x.shape} and {y.shape}: both operands need at least 1 dimension")
     k_x = x.shape[-1]
@@ -437,7 +448,6 @@ def _matmul_forward(x: Any, y: Any) -> Any:
             f"matmul of {x.shape} and {y.shape}: inner dimensions {k_x} and {k_y} differ "
             f"(course layout: W is (n_out, n_in), A is (n_in, m))"
         )
-    return x @ y
 
 
 def _swap_last(a: Any) -> Any:
