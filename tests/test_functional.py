@@ -488,3 +488,23 @@ def test_gradients_through_a_mask_are_zero_where_masked_even_for_inf_and_nan(x, 
         f(X).backward(g)
         expected = np.where(keep, g, 0.0) if keep is not None else np.where(x > 0.5, g, 2.0 * g)
         np.testing.assert_array_equal(X.grad, expected)
+
+
+@given(
+    d=hnp.arrays(
+        st.sampled_from([np.float64, np.float32]),
+        hnp.array_shapes(max_dims=3, max_side=7),
+        elements=st.one_of(st.floats(-2, 2, width=32), st.sampled_from([np.nan, np.inf, -np.inf])),
+    ),
+    transpose=st.booleans(),
+)
+def test_the_bounds_behind_the_losses_checks_are_numpys_min_and_max(d, transpose) -> None:
+    # binary_cross_entropy's [0, 1] checks read the minimum and maximum through argmin/argmax on
+    # small arrays; NaN must come out as NaN (it fails the check), as np.min and np.max give it.
+    d = d.T if transpose else d
+    if not d.size:
+        return
+    big = np.resize(d, 70_000)  # above the size where the ufunc reductions take over
+    for arr in (d, big):
+        lo, hi = F._bounds(arr)
+        np.testing.assert_array_equal([lo, hi], [np.min(arr), np.max(arr)])

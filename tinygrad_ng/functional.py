@@ -1372,6 +1372,22 @@ def _targets(targets: ArrayLike, like: Tensor, name: str) -> Tensor:
     return t
 
 
+def _bounds(d: np.ndarray) -> tuple[Any, Any]:
+    """The minimum and maximum of a non-empty ndarray; NaN if it holds a NaN (each propagates it).
+
+    Small arrays (a loss's ``(1, m)``) go through ``argmin``/``argmax``, which skip the ufunc
+    reduction's set-up: 0.7 us against 2.3 us each, on every loss's checks.
+    """
+    if d.size <= 65536:
+        return d.item(d.argmin()), d.item(d.argmax())
+    return np.minimum.reduce(d, None), np.maximum.reduce(d, None)
+
+
+def _unit_interval_error(d: np.ndarray, what: str, name: str, more: str = "") -> ArgumentError:
+    lo, hi = np.minimum.reduce(d, None), np.maximum.reduce(d, None)  # printed in the array's dtype
+    return ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{lo}, {hi}]{more}")
+
+
 def _check_unit_interval(t: Tensor, what: str, name: str) -> None:
     d = t._data
     if type(d) is not np.ndarray:
@@ -1379,13 +1395,15 @@ def _check_unit_interval(t: Tensor, what: str, name: str) -> None:
             return
         xp = namespace(d)
         lo, hi = float(xp.min(d)), float(xp.max(d))
-    elif not d.size:
+        if not (lo >= 0 and hi <= 1):
+            raise ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{lo}, {hi}]")
         return
-    else:  # the ufuncs' reduce directly: ndarray.min/max add a Python layer (~1 us each, on every loss)
-        lo, hi = np.minimum.reduce(d, None), np.maximum.reduce(d, None)
+    if not d.size:
+        return
+    lo, hi = _bounds(d)
     # min/max propagate NaN and NaN fails both comparisons, so NaN and ±inf are caught too.
     if not (lo >= 0 and hi <= 1):
-        raise ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{lo}, {hi}]")
+        raise _unit_interval_error(d, what, name)
 
 
 def _bce_logits_forward(z: Any, y: Any) -> Any:
@@ -1650,14 +1668,11 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
         # One look at the probabilities serves three ends: the [0, 1] check (min and max propagate
         # NaN, which fails it), the clip (nothing to clip inside [2 eps, 1 - 2 eps]) and, after a
         # sigmoid, backward's dZ = A - Y (exact there).
-        lo, hi = np.minimum.reduce(d, None), np.maximum.reduce(d, None)
+        lo, hi = _bounds(d)
         if not (lo >= 0 and hi <= 1):
             node = a._node
             made = " (the sigmoid that made them received NaN)" if node is not None and node.op is SIGMOID else ""
-            raise ArgumentError(
-                f"binary_cross_entropy: probabilities must lie in [0, 1], got values in [{lo}, {hi}] "
-                f"in {a.shape} {a.dtype}{made}"
-            )
+            raise _unit_interval_error(d, "probabilities", "binary_cross_entropy", f" in {a.shape} {a.dtype}{made}")
         inside = bool(lo >= 2 * eps and hi <= 1 - 2 * eps)
     else:
         _check_unit_interval(a, "probabilities", "binary_cross_entropy")
