@@ -1658,13 +1658,18 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     0.164252
     """
     _check_reduction(reduction, "binary_cross_entropy")
-    a = as_tensor(probs)
-    if a.dtype.kind != "f":
-        raise DTypeError(f"binary_cross_entropy: probabilities must be floating point, got {a.dtype}")
+    a = probs if type(probs) is Tensor else as_tensor(probs)
+    d = a._data
+    if type(d) is np.ndarray:  # the NumPy case without the properties' Python layer (it runs every step)
+        dtype, size = d.dtype, d.size
+    else:
+        dtype, size = a.dtype, a.size
+    if dtype.kind != "f":
+        raise DTypeError(f"binary_cross_entropy: probabilities must be floating point, got {dtype}")
     y = _targets(targets, a, "binary_cross_entropy")
-    d, eps = a._data, _eps(a.dtype)
+    eps = _eps(dtype)
     inside = False
-    if type(d) is np.ndarray and d.size:
+    if type(d) is np.ndarray and size:
         # One look at the probabilities serves three ends: the [0, 1] check (min and max propagate
         # NaN, which fails it), the clip (nothing to clip inside [2 eps, 1 - 2 eps]) and, after a
         # sigmoid, backward's dZ = A - Y (exact there).
@@ -1677,7 +1682,7 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
     else:
         _check_unit_interval(a, "probabilities", "binary_cross_entropy")
     _check_unit_interval(y, "targets", "binary_cross_entropy")
-    if reduction == "none" or not a.size:
+    if reduction == "none" or not size:
         return _reduce(apply(BCE, a, y, eps=eps, _inside=inside), reduction)
     return apply(BCE, a, y, eps=eps, reduction=reduction, _inside=inside)  # the loss and its mean (or sum): one node
 
