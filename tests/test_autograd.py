@@ -520,3 +520,11 @@ def test_leaves_handed_one_shared_gradient_each_own_a_writable_copy() -> None:
     (Tensor(np.arange(6.0).reshape(2, 3)) * 2 + b).sum().backward()
     np.testing.assert_array_equal(b.grad, [[3.0], [3.0]])
     assert b.grad.flags.writeable and b.grad.shape == (2, 1)
+
+
+def test_sum_to_refuses_a_gradient_with_fewer_dimensions_than_its_target() -> None:
+    # the column-bias fast path must not index a 0-d or 1-D gradient's shape before the check
+    for g in (np.array(1.0), np.ones(3)):
+        with pytest.raises(ShapeError, match="cannot be summed"):
+            tg.graph.sum_to(g, (3, 1))
+    np.testing.assert_array_equal(tg.graph.sum_to(np.ones((3, 4)), (3, 1)), np.full((3, 1), 4.0))

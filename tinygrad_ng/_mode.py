@@ -18,6 +18,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = ["is_grad_enabled", "no_grad", "enable_grad", "name_scope", "detect_anomaly"]
 
 
+def _switch(index: int, doc: str) -> Any:
+    """A property reading and writing one entry of ``_Mode.state``."""
+
+    def get(self: _Mode) -> Any:
+        return self.state[index]
+
+    def set_(self: _Mode, value: Any) -> None:
+        state = list(self.state)
+        state[index] = value
+        self.state = tuple(state)  # type: ignore[assignment]
+
+    return property(get, set_, doc=doc)
+
+
 class _Mode(threading.local):
     """The switches of the current thread.
 
@@ -27,33 +41,9 @@ class _Mode(threading.local):
 
     state: tuple[bool, bool, str | None] = (True, False, None)  # grad_enabled, anomaly, scope
     reads: list[tuple[Any, Any]] | None = None  # while compile traces: the tensor values Python read (item, bool)
-
-    @property
-    def grad_enabled(self) -> bool:
-        return self.state[0]
-
-    @grad_enabled.setter
-    def grad_enabled(self, value: bool) -> None:
-        _, anomaly, scope = self.state
-        self.state = (value, anomaly, scope)
-
-    @property
-    def anomaly(self) -> bool:
-        return self.state[1]
-
-    @anomaly.setter
-    def anomaly(self, value: bool) -> None:
-        enabled, _, scope = self.state
-        self.state = (enabled, value, scope)
-
-    @property
-    def scope(self) -> str | None:
-        return self.state[2]
-
-    @scope.setter
-    def scope(self, value: str | None) -> None:
-        enabled, anomaly, _ = self.state
-        self.state = (enabled, anomaly, value)
+    grad_enabled = _switch(0, "whether ops record the graph")
+    anomaly = _switch(1, "whether detect_anomaly is on")
+    scope = _switch(2, "the name scope ops record under (None: none)")
 
 
 mode = _Mode()

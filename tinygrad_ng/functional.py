@@ -1383,27 +1383,24 @@ def _bounds(d: np.ndarray) -> tuple[Any, Any]:
     return np.minimum.reduce(d, None), np.maximum.reduce(d, None)
 
 
-def _unit_interval_error(d: np.ndarray, what: str, name: str, more: str = "") -> ArgumentError:
-    lo, hi = np.minimum.reduce(d, None), np.maximum.reduce(d, None)  # printed in the array's dtype
-    return ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{lo}, {hi}]{more}")
-
-
-def _check_unit_interval(t: Tensor, what: str, name: str) -> None:
+def _check_unit_interval(t: Tensor, what: str, name: str) -> tuple[Any, Any] | None:
+    """Refuse values outside [0, 1] (NaN included); returns their (min, max), None when unknown or empty."""
     d = t._data
-    if type(d) is not np.ndarray:
-        if _xp.is_lazy(d) or not t.size:  # a lazy array's values are not known until it is computed
-            return
+    if type(d) is np.ndarray:
+        if not d.size:
+            return None
+        lo, hi = _bounds(d)
+    elif _xp.is_lazy(d) or not t.size:  # a lazy array's values are not known until it is computed
+        return None
+    else:
         xp = namespace(d)
         lo, hi = float(xp.min(d)), float(xp.max(d))
-        if not (lo >= 0 and hi <= 1):
-            raise ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{lo}, {hi}]")
-        return
-    if not d.size:
-        return
-    lo, hi = _bounds(d)
     # min/max propagate NaN and NaN fails both comparisons, so NaN and ±inf are caught too.
     if not (lo >= 0 and hi <= 1):
-        raise _unit_interval_error(d, what, name)
+        if type(d) is np.ndarray:
+            lo, hi = np.minimum.reduce(d, None), np.maximum.reduce(d, None)  # printed in the array's dtype
+        raise ArgumentError(f"{name}: {what} must lie in [0, 1], got values in [{lo}, {hi}]")
+    return lo, hi
 
 
 def _bce_logits_forward(z: Any, y: Any) -> Any:
@@ -1668,19 +1665,16 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
         raise DTypeError(f"binary_cross_entropy: probabilities must be floating point, got {dtype}")
     y = _targets(targets, a, "binary_cross_entropy")
     eps = _eps(dtype)
-    inside = False
-    if type(d) is np.ndarray and size:
-        # One look at the probabilities serves three ends: the [0, 1] check (min and max propagate
-        # NaN, which fails it), the clip (nothing to clip inside [2 eps, 1 - 2 eps]) and, after a
-        # sigmoid, backward's dZ = A - Y (exact there).
-        lo, hi = _bounds(d)
-        if not (lo >= 0 and hi <= 1):
-            node = a._node
-            made = " (the sigmoid that made them received NaN)" if node is not None and node.op is SIGMOID else ""
-            raise _unit_interval_error(d, "probabilities", "binary_cross_entropy", f" in {a.shape} {a.dtype}{made}")
-        inside = bool(lo >= 2 * eps and hi <= 1 - 2 * eps)
-    else:
-        _check_unit_interval(a, "probabilities", "binary_cross_entropy")
+    # One look at the probabilities serves three ends: the [0, 1] check (min and max propagate
+    # NaN, which fails it), the clip (nothing to clip inside [2 eps, 1 - 2 eps]) and, after a
+    # sigmoid, backward's dZ = A - Y (exact there).
+    try:
+        bounds = _check_unit_interval(a, "probabilities", "binary_cross_entropy")
+    except ArgumentError as e:
+        node = a._node
+        made = " (the sigmoid that made them received NaN)" if node is not None and node.op is SIGMOID else ""
+        raise ArgumentError(f"{e} in {a.shape} {dtype}{made}") from None
+    inside = bool(type(d) is np.ndarray and bounds is not None and bounds[0] >= 2 * eps and bounds[1] <= 1 - 2 * eps)
     _check_unit_interval(y, "targets", "binary_cross_entropy")
     if reduction == "none" or not size:
         return _reduce(apply(BCE, a, y, eps=eps, _inside=inside), reduction)

@@ -144,7 +144,7 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     gshape = g.shape
     if gshape == shape:
         return g
-    if len(shape) == 2 and shape[1] == 1 and gshape[0] == shape[0] and len(gshape) == 2 and type(g) is np.ndarray:
+    if len(shape) == 2 and len(gshape) == 2 and shape[1] == 1 and gshape[0] == shape[0] and type(g) is np.ndarray:
         return np.add.reduce(g, 1, None, None, True)  # a column bias's gradient (n, m) -> (n, 1): the commonest
     lead = g.ndim - len(shape)
     if lead < 0:
