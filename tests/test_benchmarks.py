@@ -90,3 +90,32 @@ def test_eager_floor_checks_the_bare_engine_and_prints_its_ratio() -> None:
     line = next(line for line in out.splitlines() if line.strip().startswith("planar [2, 4, 1]"))
     bare, ours = (float(part.split()[-1].rstrip("x")) for part in line.split(":", 1)[1].split(","))
     assert bare > 0 and ours > 0
+
+
+def test_counts_takes_a_step_as_the_difference_of_two_runs(tmp_path: Path) -> None:
+    import counts
+
+    header = "desc: I1 cache: 32768 B\ncmd: python\nevents: Ir I1mr ILmr Dr D1mr DLmr Dw D1mw DLmw\n"
+    (tmp_path / "none").write_text(header + "fl=x\nsummary: 1000 5 3 400 9 7 100 2 1\n")
+    (tmp_path / "ten").write_text(header + "fl=x\nsummary: 21000 25 13 8400 89 2007 2100 22 11\n")
+    without, ten = counts.read_summary(tmp_path / "none"), counts.read_summary(tmp_path / "ten")
+    assert without["Ir"] == 1000 and ten["DLmr"] == 2007
+    step = counts.per_step(without, ten, 10)
+    assert step["instructions"] == 2000
+    assert step["ll_read_misses"] == (13 - 3 + 2007 - 7) / 10
+    assert step["ll_misses"] == (13 - 3 + 2007 - 7 + 11 - 1) / 10
+    (tmp_path / "broken").write_text("events: Ir\n")
+    with pytest.raises(ValueError, match="summary"):
+        counts.read_summary(tmp_path / "broken")
+    rows = [("logreg", "numpy", {"instructions": 2e6, "ll_misses": 4000.0}), ("logreg", "x", step)]
+    text = counts.table(rows)
+    assert "| logreg | x | 2,000 | 0.001x | 202 | 0.0505x |" in text
+
+
+def test_counts_child_runs_a_step_and_refuses_without_valgrind() -> None:
+    # The process valgrind would count: builds the model, runs its warm-up and counted steps.
+    child = [sys.executable, "benchmarks/counts.py", "--child", "planar", "bare eager", "1"]
+    subprocess.run(child, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
+    env = {"PATH": "/nonexistent", "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "benchmarks/counts.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 2 and "needs valgrind" in run.stderr

@@ -468,6 +468,34 @@ def test_bce_reduced_in_its_node_equals_the_reduction_after_it(probs, reduction,
 
 
 @given(
+    z=hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5), elements=st.floats(-40, 40)),
+    reduction=st.sampled_from(["mean", "sum"]),
+    float32=st.booleans(),
+    data=st.data(),
+)
+def test_bce_with_logits_reduced_in_its_node_equals_the_reduction_after_it(z, reduction, float32, data):
+    # As binary_cross_entropy's: the cost's mean (or sum) is recorded in the loss's own node, with
+    # the values and gradients (for the logits and for targets that require grad) of the
+    # per-element loss followed by mean() (or sum()).
+    dtype = np.float32 if float32 else np.float64
+    y = data.draw(hnp.arrays(dtype, z.shape, elements=st.sampled_from([0.0, 1.0, 0.25])))
+
+    def cost(split: bool) -> tuple[Tensor, Tensor, Tensor]:
+        Z, T = Tensor(z.astype(dtype), requires_grad=True), Tensor(y, requires_grad=True)
+        f = tg.binary_cross_entropy_with_logits
+        J = getattr(f(Z, T, reduction="none"), reduction)() if split else f(Z, T, reduction=reduction)
+        J.backward()
+        return J, Z, T
+
+    (J1, Z1, T1), (J2, Z2, T2) = cost(False), cost(True)
+    assert J1.op == "binary_cross_entropy_with_logits" and J1.attrs["reduction"] == reduction
+    assert J1.dtype == dtype and Z1.grad.dtype == dtype and T1.grad.dtype == dtype
+    np.testing.assert_array_equal(J1.data, J2.data)
+    np.testing.assert_array_equal(Z1.grad, Z2.grad)
+    np.testing.assert_array_equal(T1.grad, T2.grad)
+
+
+@given(
     x=hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=6), elements=st.floats(-3, 3)),
     data=st.data(),
 )

@@ -233,7 +233,8 @@ def draw_astype(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
 
 def draw_bce_logits(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:
     s = shape(data)
-    return [array(data, s, -5, 5), array(data, s, 0, 1)], {}
+    reduction = data.draw(st.sampled_from(["none", "mean", "sum"]))  # the cost's reduction is in the node
+    return [array(data, s, -5, 5), array(data, s, 0, 1)], {"reduction": reduction}
 
 
 def draw_bce(data: st.DataObject) -> tuple[list[np.ndarray], dict[str, Any]]:

@@ -1403,21 +1403,28 @@ def _check_unit_interval(t: Tensor, what: str, name: str) -> tuple[Any, Any] | N
     return lo, hi
 
 
-def _bce_logits_forward(z: Any, y: Any) -> Any:
+def _bce_logits_forward(z: Any, y: Any, reduction: str = "none") -> Any:
     # log(1 + e^z) - y z, written so no exp overflows: max(z, 0) - y z + log1p(e^-|z|)
     xp = np if type(z) is np.ndarray else namespace(z, y)  # apply() refused a mix of libraries already
-    return xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
+    loss = xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
+    if reduction == "mean":  # the reduction in the same node, as binary_cross_entropy's
+        return _mean_forward(loss, None, False)
+    if reduction == "sum":
+        return SUM.forward(loss, None, False)
+    return loss
 
 
-# BCE with logits is a primitive for stability (no log of a rounded sigmoid).
+# BCE with logits is a primitive for stability (no log of a rounded sigmoid); like BCE's, its node
+# holds the cost's mean or sum too.
 BCE_WITH_LOGITS = defop(
     "binary_cross_entropy_with_logits",
     _bce_logits_forward,
     (
-        lambda g, out, z, y: g * (two_way(SIGMOID, z) - y),  # dL/dz = σ(z) - y, the course's A - Y
-        lambda g, out, z, y: -g * z,
+        # dL/dz = σ(z) - y, the course's A - Y (over m after the mean)
+        lambda g, out, z, y, reduction="none": _per_element(g, z, reduction) * (two_way(SIGMOID, z) - y),
+        lambda g, out, z, y, reduction="none": -_per_element(g, z, reduction) * z,
     ),
-    rule="dz = g * (sigmoid(z) - y)",
+    rule="dz = g * (sigmoid(z) - y)   (g / m after the mean)",
     domain=Domain("bce_logits"),
 )
 
@@ -1452,7 +1459,9 @@ def binary_cross_entropy_with_logits(
         raise DTypeError(f"binary_cross_entropy_with_logits: logits must be floating point, got {z.dtype}")
     y = _targets(targets, z, "binary_cross_entropy_with_logits")
     _check_unit_interval(y, "targets", "binary_cross_entropy_with_logits")
-    return _reduce(apply(BCE_WITH_LOGITS, z, y), reduction)
+    if reduction == "none" or not z.size:
+        return _reduce(apply(BCE_WITH_LOGITS, z, y), reduction)
+    return apply(BCE_WITH_LOGITS, z, y, reduction=reduction)  # the loss and its mean (or sum): one node
 
 
 def _class_weights(weight: ArrayLike | None, n_classes: int, dtype: np.dtype, name: str) -> np.ndarray:
