@@ -294,6 +294,17 @@ def test_sigmoid_is_the_course_formula_bit_for_bit(z: np.ndarray) -> None:
     np.testing.assert_array_equal(F.sigmoid(z).data, 1 / (1 + np.exp(-z)))
 
 
+def test_sigmoid_silences_only_its_own_overflow() -> None:
+    # e^-x overflows to inf for x < -709 and the sigmoid is then exactly 0: no warning, and no
+    # error even where the caller asked overflows to raise; the caller's settings hold again
+    # after the op.
+    with np.errstate(over="raise", divide="raise"):
+        np.testing.assert_array_equal(F.sigmoid(np.array([-1000.0, 0.0, 1000.0])).data, [0.0, 0.5, 1.0])
+        assert np.geterr()["over"] == "raise" and np.geterr()["divide"] == "raise"
+        with pytest.raises(FloatingPointError):
+            np.exp(np.array([1000.0]))
+
+
 def test_saturated_sigmoid_gradient_as_documented() -> None:
     """BCE of a saturated sigmoid is flat (zero gradient); BCE with logits keeps dZ = A - Y."""
     z_probs, z_logits = leaf([[40.0, 30.0]]), leaf([[40.0, 30.0]])

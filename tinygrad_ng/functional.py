@@ -604,13 +604,17 @@ def abs(x: ArrayLike) -> Tensor:
     return apply(ABS, as_tensor(x))
 
 
+@np.errstate(over="ignore")  # as a decorator: no errstate object made and entered per call
+def _sigmoid_np(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
 def _sigmoid_forward(x: Any) -> Any:
     # The course's 1 / (1 + e^-x), bit for bit. Where e^-x overflows (x < -709 in float64) it is
     # inf and the result is 0, the correct limit, so the overflow warning is silenced.
     if type(x) is not np.ndarray:
         return 1 / (1 + namespace(x).exp(-x))
-    with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-x))
+    return _sigmoid_np(x)
 
 
 # Sigmoid is a primitive for stability: e^-z overflows for z << 0, and its VJP reads only a.
