@@ -12,12 +12,13 @@ a busy machine disturbs less), ``--output FILE`` to also write the tables (Markd
 How it is fair: BLAS runs single-threaded for every implementation (the variables are set here,
 before NumPy is imported, and ``torch.set_num_threads(1)``); all implementations start from the
 same data and initial parameters; their costs and gradients are checked equal before anything
-is timed; the implementations are interleaved, in a rotating order, over several rounds; each
+is timed; the implementations are interleaved, in a rotating order, over many short rounds; each
 time is the median over rounds and each ratio is the median of the per-round ratios to the NumPy
-reference measured in the same round. Peak memory is the RSS high-water mark (``VmHWM``) of a
-fresh process per implementation and workload, which loads the data, builds the model and runs
-a few training steps; every module in it imports from bytecode (written beforehand, by a first
-run of the same process, into a temporary folder), as an installed package does.
+reference measured in the same round (the report gives their spread too). Peak memory is the
+RSS high-water mark (``VmHWM``) of a fresh process per implementation and workload, which loads
+the data, builds the model and runs a few training steps; every module in it imports from
+bytecode (written beforehand, by a first run of the same process, into a temporary folder), as
+an installed package does.
 """
 
 from __future__ import annotations
@@ -121,6 +122,10 @@ def bench_workloads(names: list[str] | None, impl_names: list[str], rounds: int,
         row["times"] = {name: float(np.median(ts)) for name, ts in times.items()}
         row["ratios"] = {name: float(np.median(np.array(ts) / ref)) for name, ts in times.items()}
         row["course_ratios"] = {name: float(np.median(np.array(ts) / course)) for name, ts in times.items()}
+        # How much the per-round ratios move: their 25th and 75th percentiles.
+        row["spread"] = {
+            name: tuple(float(q) for q in np.percentile(np.array(ts) / ref, [25, 75])) for name, ts in times.items()
+        }
         rows.append(row)
         print(f"  {w.name}: " + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in row["times"].items()), flush=True)
     return rows
@@ -304,6 +309,12 @@ def report(info: dict, time_rows: list, mem_rows: list, chain_rows: list, depth_
             rows.append(cells)
         out += ["Training step (forward, cost, backward, SGD update), medians over rounds:", ""]
         out += [fmt_table(header, rows)]
+        header = ["workload"] + [f"{i} / numpy" for i in others]
+        rows = [
+            [r["workload"]] + [f"{r['spread'][i][0]:.3f}x to {r['spread'][i][1]:.3f}x" for i in others]
+            for r in time_rows
+        ]
+        out += ["", "How much the per-round ratios move (their 25th to 75th percentile):", "", fmt_table(header, rows)]
         sources = sorted({r["data"] for r in time_rows})
         out += ["", "Data: " + ", ".join(sources) + ".", ""]
     if mem_rows:
@@ -344,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="few rounds, short timings, short chains")
     ap.add_argument("--workloads", help="comma-separated: planar,logreg,cat4,cat4-batch64,wide")
-    ap.add_argument("--rounds", type=int, help="timing rounds (default 15, quick 3)")
+    ap.add_argument("--rounds", type=int, help="timing rounds (default 60, quick 3)")
     ap.add_argument("--no-torch", action="store_true", help="leave out PyTorch even when it is installed")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory processes")
     ap.add_argument("--no-scaling", action="store_true", help="skip the chain and depth scaling runs")
@@ -361,8 +372,10 @@ def main(argv: list[str] | None = None) -> int:
     names = args.workloads.split(",") if args.workloads else None
     impls = ["numpy", "numpy-course", "tinygrad_ng", "tinygrad_ng (compiled)"]
     impls += ["torch"] if wl.torch_available() and not args.no_torch else []
-    rounds = args.rounds or (3 if args.quick else 15)
-    seconds = 0.02 if args.quick else 0.25
+    # Many short rounds rather than a few long ones: on a shared machine the per-round ratio moves
+    # by about 10 % either way, and the median of 60 is about twice as steady as that of 15.
+    rounds = args.rounds or (3 if args.quick else 60)
+    seconds = 0.02 if args.quick else 0.06
     info = machine()
     print("Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()), flush=True)
 

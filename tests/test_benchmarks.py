@@ -19,8 +19,14 @@ def test_quick_run_prints_the_table() -> None:
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout
     assert "| workload | numpy (ms) | numpy-course (ms) | tinygrad_ng (ms) | tinygrad_ng (compiled) (ms) |" in out
     row = next(line for line in out.splitlines() if line.startswith("| planar [2, 4, 1]"))
-    ratio = float(row.split("|")[4 + 1].strip().rstrip("x"))  # the tinygrad_ng / numpy column
+    cells = [c.strip() for c in row.split("|")]
+    assert cells[6].endswith("x")  # the workload and four times (ms), then the tinygrad_ng / numpy ratio
+    ratio = float(cells[6].rstrip("x"))
     assert ratio > 0
+    # The spread of the per-round ratios: their 25th and 75th percentiles bracket the median.
+    spread = next(line for line in out.splitlines() if line.startswith("| planar |") and "x to " in line)
+    low, high = (float(v.strip().rstrip("x")) for v in spread.split("|")[2].split(" to "))
+    assert 0 < low <= ratio <= high
     if Path("/proc/self/status").exists():  # peak memory is read from Linux's /proc
         assert "Peak memory" in out and "| planar |" in out
 
