@@ -10,10 +10,11 @@ training step under ``valgrind --tool=cachegrind`` with its cache simulation, an
   or for memory,
 
 with their ratios to the hand-written NumPy step. A step's count is the difference between a
-process that runs ``--steps`` steps and one that runs none (both after the same warm-up steps),
-divided by ``--steps``; hash randomisation is fixed so that dictionary probes repeat exactly.
+process that runs ``--steps`` steps (by default enough for some 10^8 instructions) and one that
+runs none (both after the same warm-up steps), divided by ``--steps``; hash randomisation is
+fixed so that dictionary probes repeat.
 
-    python benchmarks/counts.py                         # planar, logreg, cat4; a few minutes
+    python benchmarks/counts.py                         # planar, logreg, cat4: about 15 minutes
     python benchmarks/counts.py --workloads logreg --steps 5
     python benchmarks/counts.py --impls "numpy,tinygrad_ng,bare eager"
 
@@ -42,6 +43,9 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]  # the workload modules, and tinygr
 
 DEFAULT_IMPLS = "numpy,tinygrad_ng,tinygrad_ng (compiled),bare eager"
 WARMUP = 3  # steps before counting: a compiled step traces at its first call, caches fill
+# Steps counted by default: enough that a step's count outweighs how much the process's start
+# moves between two runs (some 10^5 instructions: sets and dicts keyed by object addresses).
+STEPS = {"planar": 200, "logreg": 30, "cat4": 5, "cat4-batch64": 5, "wide": 1}
 
 
 def make_impl(workload: str, impl_name: str) -> Any:
@@ -133,14 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workloads", default="planar,logreg,cat4")
     parser.add_argument("--impls", default=DEFAULT_IMPLS, help=f"comma-separated (default {DEFAULT_IMPLS!r})")
-    parser.add_argument("--steps", type=int, default=10, help="steps counted per implementation (default 10)")
+    parser.add_argument("--steps", type=int, help=f"steps counted per implementation (default {STEPS})")
     parser.add_argument("--ll", default="1048576,16,64", help="simulated last-level cache: size,assoc,line")
     parser.add_argument("--child", nargs=3, metavar=("WORKLOAD", "IMPL", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]))
         return 0
-    if args.steps < 1:
+    if args.steps is not None and args.steps < 1:
         parser.error(f"--steps must be at least 1, got {args.steps}")
     if shutil.which("valgrind") is None:
         print("counts.py needs valgrind on PATH (Debian: apt-get install valgrind)", file=sys.stderr)
@@ -151,8 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for workload in [s.strip() for s in args.workloads.split(",") if s.strip()]:
+            steps = args.steps or STEPS.get(workload, 5)
             for name in impls:
-                c = count(workload, name, args.steps, args.ll, Path(tmp))
+                c = count(workload, name, steps, args.ll, Path(tmp))
                 rows.append((workload, name, c))
                 print(
                     f"  {workload} / {name}: {c['instructions']:,.0f} instructions, "
@@ -162,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     size, assoc, line = args.ll.split(",")
     print(
         f"\nPer training step, under valgrind's cachegrind; simulated LL cache {int(size) // 1024} KiB, "
-        f"{assoc}-way, {line}-byte lines; {args.steps} steps after {WARMUP} warm-up steps:\n"
+        f"{assoc}-way, {line}-byte lines; the difference of runs without and with counted steps, after {WARMUP} "
+        "warm-up steps:\n"
     )
     print(table(rows))
     return 0
