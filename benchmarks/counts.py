@@ -43,8 +43,8 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]  # the workload modules, and tinygr
 
 DEFAULT_IMPLS = "numpy,tinygrad_ng,tinygrad_ng (compiled),bare eager"
 WARMUP = 3  # steps before counting: a compiled step traces at its first call, caches fill
-# Steps counted by default: enough that a step's count outweighs how much the process's start
-# moves between two runs (some 10^5 instructions: sets and dicts keyed by object addresses).
+# Steps counted by default, some 10^8 instructions: a garbage collection that falls inside the
+# counted steps in one run and not in another moves a short run's count per step by up to 3 %.
 STEPS = {"planar": 200, "logreg": 30, "cat4": 5, "cat4-batch64": 5, "wide": 1}
 
 
