@@ -321,12 +321,7 @@ def _forward(b: _Builder, op: Op, node: Tensor, ins: list[_Buf], attrs: dict[str
     if name == "matmul" and len(ins[0].shape) == 2 and len(ins[1].shape) == 2:
         return b.ufunc(np.matmul, *ins, shape=shape, dtype=dtype)
     if name in ("sum", "mean"):
-        axis, keepdims = attrs["axis"], attrs["keepdims"]
-        out = b.reduce(ins[0], axis, keepdims, shape)
-        if name == "mean":
-            n = math.prod(ins[0].shape) if axis is None else math.prod(ins[0].shape[a] for a in axis)
-            b.ufunc(np.true_divide, out, n, shape=shape, dtype=dtype, out=out)
-        return out
+        return _reduction(b, name, ins[0], attrs["axis"], attrs["keepdims"], shape, dtype)
     if name == "reshape":
         return b.view(ins[0], lambda a, s=shape: a.reshape(s), shape, f"{ins[0].name}.reshape({shape})")
     if name == "transpose":
@@ -369,11 +364,19 @@ def _forward(b: _Builder, op: Op, node: Tensor, ins: list[_Buf], attrs: dict[str
         reduction = attrs.get("reduction", "none")
         if reduction == "none":
             return out
-        total = b.reduce(out, None, False, reduced)
-        if reduction == "mean":  # as the mean node's lowering
-            b.ufunc(np.true_divide, total, math.prod(shape), shape=reduced, dtype=dtype, out=total)
-        return total
+        return _reduction(b, reduction, out, None, False, reduced, dtype)  # the cost's, inside the node
     return b.generic(op.forward, attrs, shape, dtype, *ins, label=f"{name}.forward")
+
+
+def _reduction(
+    b: _Builder, name: str, x: _Buf, axis: tuple[int, ...] | None, keepdims: bool, shape: tuple[int, ...], dtype: Any
+) -> _Buf:
+    """``sum`` or ``mean`` of ``x`` over ``axis`` as program calls: the reduction, then ``/ n`` for a mean."""
+    out = b.reduce(x, axis, keepdims, shape)
+    if name == "mean":
+        n = math.prod(x.shape) if axis is None else math.prod(x.shape[a] for a in axis)
+        b.ufunc(np.true_divide, out, n, shape=shape, dtype=dtype, out=out)
+    return out
 
 
 # --------------------------------------------------------------------------- lowering the backward pass

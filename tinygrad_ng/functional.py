@@ -205,6 +205,27 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
+def _loss_node(op: Any, x: Tensor, y: Tensor, reduction: str, size: int, **attrs: Any) -> Tensor:
+    """Record a per-element loss op with the cost's mean or sum inside its own node (one node).
+
+    The op's forward reduces with :func:`_reduced` and its VJPs scale ``g`` with
+    :func:`_per_element`; ``"none"`` and an empty input (``size`` 0) take the separate
+    reduction of :func:`_reduce`.
+    """
+    if reduction == "none" or not size:
+        return _reduce(apply(op, x, y, **attrs), reduction)
+    return apply(op, x, y, reduction=reduction, **attrs)
+
+
+def _reduced(loss: Any, reduction: str) -> Any:
+    """A loss op's forward, after its per-element loss: the mean or sum that mean() and sum() compute."""
+    if reduction == "mean":
+        return _mean_forward(loss, None, False)
+    if reduction == "sum":
+        return SUM.forward(loss, None, False)
+    return loss
+
+
 # --------------------------------------------------------------------------- helpers for rules
 # A rule gets ndarrays, or Tensors under create_graph; these run on both.
 def _arr(x: Any) -> Any:
@@ -1410,12 +1431,7 @@ def _check_unit_interval(t: Tensor, what: str, name: str) -> tuple[Any, Any] | N
 def _bce_logits_forward(z: Any, y: Any, reduction: str = "none") -> Any:
     # log(1 + e^z) - y z, written so no exp overflows: max(z, 0) - y z + log1p(e^-|z|)
     xp = np if type(z) is np.ndarray else namespace(z, y)  # apply() refused a mix of libraries already
-    loss = xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
-    if reduction == "mean":  # the reduction in the same node, as binary_cross_entropy's
-        return _mean_forward(loss, None, False)
-    if reduction == "sum":
-        return SUM.forward(loss, None, False)
-    return loss
+    return _reduced(xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z))), reduction)
 
 
 # BCE with logits is a primitive for stability (no log of a rounded sigmoid); like BCE's, its node
@@ -1463,9 +1479,7 @@ def binary_cross_entropy_with_logits(
         raise DTypeError(f"binary_cross_entropy_with_logits: logits must be floating point, got {z.dtype}")
     y = _targets(targets, z, "binary_cross_entropy_with_logits")
     _check_unit_interval(y, "targets", "binary_cross_entropy_with_logits")
-    if reduction == "none" or not z.size:
-        return _reduce(apply(BCE_WITH_LOGITS, z, y), reduction)
-    return apply(BCE_WITH_LOGITS, z, y, reduction=reduction)  # the loss and its mean (or sum): one node
+    return _loss_node(BCE_WITH_LOGITS, z, y, reduction, z.size)
 
 
 def _class_weights(weight: ArrayLike | None, n_classes: int, dtype: np.dtype, name: str) -> np.ndarray:
@@ -1595,12 +1609,7 @@ def _bce_forward(a: Any, y: Any, eps: float, reduction: str = "none", _inside: b
     if not _inside:  # every a in [2 eps, 1 - 2 eps] (the caller looked), where the clip does nothing
         a = xp.minimum(xp.maximum(a, eps), 1 - eps)  # clip, without NumPy's Python-level dispatch
     # -(y log a + (1 - y) log(1 - a)) bit for bit (y - 1 is exactly -(1 - y)), in one call fewer
-    loss = (y - 1) * xp.log(1 - a) - y * xp.log(a)
-    if reduction == "mean":  # the reduction in the same node: what mean() and sum() compute
-        return _mean_forward(loss, None, False)
-    if reduction == "sum":
-        return SUM.forward(loss, None, False)
-    return loss
+    return _reduced((y - 1) * xp.log(1 - a) - y * xp.log(a), reduction)
 
 
 def _per_element(g: Any, a: Any, reduction: str) -> Any:
@@ -1689,9 +1698,7 @@ def binary_cross_entropy(probs: ArrayLike, targets: ArrayLike, reduction: Reduct
         raise ArgumentError(f"{e} in {a.shape} {dtype}{made}") from None
     inside = bool(type(d) is np.ndarray and bounds is not None and bounds[0] >= 2 * eps and bounds[1] <= 1 - 2 * eps)
     _check_unit_interval(y, "targets", "binary_cross_entropy")
-    if reduction == "none" or not size:
-        return _reduce(apply(BCE, a, y, eps=eps, _inside=inside), reduction)
-    return apply(BCE, a, y, eps=eps, reduction=reduction, _inside=inside)  # the loss and its mean (or sum): one node
+    return _loss_node(BCE, a, y, reduction, size, eps=eps, _inside=inside)
 
 
 @functools.cache
